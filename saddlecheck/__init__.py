@@ -5,9 +5,13 @@ private and free to change.
 """
 
 from saddlecheck._validation import InputError
+from saddlecheck.box import Box
+from saddlecheck.objective import Objective
 
 __all__ = [
+    "Box",
     "InputError",
+    "Objective",
 ]
 
 __version__ = "0.1.0"
