@@ -154,7 +154,5 @@ def check_dps(dps: object) -> int | None:
         return None
     d = check_int("dps", dps, minimum=1)
     if not 15 <= d <= 10_000:
-        raise InputError(
-            f"dps={dps!r} is out of range; use None for float64 or 15..10000 digits"
-        )
+        raise InputError(f"dps={dps!r} is out of range; use None for float64 or 15..10000 digits")
     return d
