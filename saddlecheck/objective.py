@@ -311,7 +311,7 @@ class Objective:
                     f"f's {kind} is not finite at x={xf.tolist()}: the objective is singular "
                     "or overflows there; move the point"
                 )
-            return out
+            return float(out) if kind == "value" else out
         q = check_point(x, self.dim)
         prec = mpmath.libmp.dps_to_prec(dps)
         fn = self._compiled(kind, "mpmath", prec)
