@@ -146,7 +146,7 @@ def exact_floats(expr: sympy.Expr) -> sympy.Expr:
 
 def check_smooth(expr: sympy.Basic, where: str) -> None:
     """Raise ``InputError`` unless ``expr`` is built from smooth real pieces."""
-    if isinstance(expr, (sympy.logic.boolalg.Boolean, sympy.Rel)):
+    if isinstance(expr, (sympy.logic.boolalg.Boolean, sympy.Rel)) and not expr.is_Symbol:
         raise InputError(
             f"{where} is a condition ({expr}), not a number; an objective must be real-valued"
         )
