@@ -20,7 +20,7 @@ import numpy as np
 
 from saddlecheck._validation import InputError
 from saddlecheck.arith.spd import U
-from saddlecheck.arith.symmatrix import SymMatrix
+from saddlecheck.arith.symmatrix import SymMatrix, float_up
 
 _REALMIN = Fraction(1, 2**1022)
 
@@ -128,4 +128,4 @@ def nonneg_norm_upper(R: np.ndarray) -> Fraction:
             for yj, xj in zip(y.tolist(), x.tolist(), strict=True)
         )
         best = b if best is None else min(best, b)
-    return (best + n * _REALMIN) * Fraction(2) ** (-sigma)
+    return Fraction(float_up((best + n * _REALMIN) * Fraction(2) ** (-sigma)))

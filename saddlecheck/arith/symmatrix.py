@@ -38,7 +38,7 @@ def float_down(q: Fraction) -> float:
 
 def float_up(q: Fraction) -> float:
     """The smallest float ``>= q`` (``inf`` above the float range)."""
-    return -float_down(-q)
+    return -float_down(-q) + 0.0  # never -0.0
 
 
 def _fraction(x: float | int | Fraction) -> Fraction:

@@ -235,7 +235,7 @@ def _ball(M: SymMatrix, mu: Fraction, v0: tuple[Fraction, ...], prec: int) -> _B
     return out
 
 
-def _dyadic(q: Fraction, bits: int, *, up: bool) -> Fraction:
+def dyadic(q: Fraction, bits: int, *, up: bool) -> Fraction:
     """``q`` rounded up (or down) to a dyadic rational with about ``bits`` bits."""
     if q == 0:
         return q
@@ -309,7 +309,7 @@ def enclose_lambda_min(
         best.s, best.method, best.prec = _gershgorin(M), "gershgorin", 0
         best.factorization = "Gershgorin discs (exact)"
     bits = max(best.prec, 53) + 64
-    sq, rq = _dyadic(best.s, bits, up=False), _dyadic(best.rq, bits, up=True)
+    sq, rq = dyadic(best.s, bits, up=False), dyadic(best.rq, bits, up=True)
     return LambdaMinEnclosure(
         float_down(sq), float_up(rq), best.method, sq, best.v, rq, best.factorization, best.prec
     )
