@@ -63,7 +63,8 @@ def to_rational(value: object, name: str = "value") -> Fraction:
     if isinstance(value, mpmath.mpf):
         if not mpmath.isfinite(value):
             raise InputError(f"{name}={value!r} is not finite; pass a finite real number")
-        man, exp = value.man_exp
+        man, exp = value.man_exp  # man_exp drops the sign
+        man = -man if value < 0 else man
         return Fraction(int(man)) * Fraction(2) ** int(exp)
     mod = type(value).__module__
     if mod.startswith("flint") and type(value).__name__ in ("fmpz", "fmpq"):
