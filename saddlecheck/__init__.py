@@ -5,7 +5,13 @@ private and free to change.
 """
 
 from saddlecheck._validation import InputError
+from saddlecheck.arith.symmetric import lambda_min_enclosure
 from saddlecheck.box import Box
+from saddlecheck.certify import (
+    certify_sosp,
+    certify_strict_saddle_point,
+    verify_certificate,
+)
 from saddlecheck.objective import Objective
 from saddlecheck.smoothness import Smoothness, smoothness
 
@@ -14,7 +20,11 @@ __all__ = [
     "InputError",
     "Objective",
     "Smoothness",
+    "certify_sosp",
+    "certify_strict_saddle_point",
+    "lambda_min_enclosure",
     "smoothness",
+    "verify_certificate",
 ]
 
 __version__ = "0.1.0"
