@@ -27,10 +27,10 @@ import flint
 
 from saddlecheck._certificate_check import dump_certificate, verify_certificate
 from saddlecheck._validation import InputError, check_point, check_positive
-from saddlecheck.arith.backends import arb_to_mid_rad
+from saddlecheck.arith.backends import arb_to_mid_rad, float_down, float_up
 from saddlecheck.arith.rayleigh import nonneg_norm_upper, rayleigh_upper
 from saddlecheck.arith.spd import is_psd_exact, ldl_exact
-from saddlecheck.arith.symmatrix import as_symmetric, float_down, float_up
+from saddlecheck.arith.symmatrix import as_symmetric
 from saddlecheck.arith.symmetric import _interval_input, dyadic, enclose_lambda_min
 from saddlecheck.objective import Objective
 

@@ -437,8 +437,12 @@ def arb_to_mid_rad(entries) -> tuple[np.ndarray, np.ndarray]:
 
 
 def float_down(q) -> float:
-    """The largest float ``<= q`` for an exact rational or exact ``arb`` ``q``."""
-    return -float_up(-_exact(q))
+    """The largest float ``<= q`` for an exact rational or exact ``arb`` ``q``.
+
+    NumPy cannot set rounding modes; ``float(Fraction)`` is correctly rounded
+    in CPython, and one ``nextafter`` step fixes the direction.
+    """
+    return -float_up(-_exact(q)) + 0.0  # never -0.0
 
 
 def float_up(q) -> float:

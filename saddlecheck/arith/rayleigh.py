@@ -19,8 +19,9 @@ import flint
 import numpy as np
 
 from saddlecheck._validation import InputError
+from saddlecheck.arith.backends import float_up
 from saddlecheck.arith.spd import U
-from saddlecheck.arith.symmatrix import SymMatrix, float_up
+from saddlecheck.arith.symmatrix import SymMatrix
 
 _REALMIN = Fraction(1, 2**1022)
 

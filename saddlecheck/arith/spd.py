@@ -36,7 +36,8 @@ import flint
 import numpy as np
 
 from saddlecheck._validation import to_rational
-from saddlecheck.arith.symmatrix import SymMatrix, as_symmetric, float_down, float_up
+from saddlecheck.arith.backends import float_down, float_up
+from saddlecheck.arith.symmatrix import SymMatrix, as_symmetric
 
 U = Fraction(1, 2**53)
 """Unit roundoff of binary64, round to nearest."""

@@ -3,16 +3,14 @@
 A symmetric matrix arrives as a float64 NumPy array (read as the exact
 rationals it holds), a SymPy matrix of numbers, a nested list of numbers, or a
 python-flint ``fmpq_mat``/``fmpz_mat``. :func:`as_symmetric` checks it once and
-returns a :class:`SymMatrix` that the spectral routines share. The helpers
-:func:`float_down` and :func:`float_up` turn exact rationals into floats
-rounded outward (NumPy cannot set rounding modes; ``float(Fraction)`` is
-correctly rounded in CPython, and one ``nextafter`` step fixes the direction).
+returns a :class:`SymMatrix` that the spectral routines share. Exact results
+leave as floats rounded outward with ``float_down``/``float_up`` from
+:mod:`saddlecheck.arith.backends`.
 """
 
 from __future__ import annotations
 
 import math
-import sys
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property
@@ -21,24 +19,9 @@ import flint
 import numpy as np
 
 from saddlecheck._validation import InputError, to_rational
+from saddlecheck.arith.backends import float_up
 
 _TWO53 = 2**53
-
-
-def float_down(q: Fraction) -> float:
-    """The largest float ``<= q`` (``-inf`` below the float range)."""
-    try:
-        f = float(q)
-    except OverflowError:
-        return sys.float_info.max if q > 0 else -math.inf
-    if Fraction(f) > q:
-        f = math.nextafter(f, -math.inf)
-    return f
-
-
-def float_up(q: Fraction) -> float:
-    """The smallest float ``>= q`` (``inf`` above the float range)."""
-    return -float_down(-q) + 0.0  # never -0.0
 
 
 def _fraction(x: float | int | Fraction) -> Fraction:

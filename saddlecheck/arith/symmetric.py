@@ -31,6 +31,7 @@ import flint
 import numpy as np
 
 from saddlecheck._validation import InputError, check_positive
+from saddlecheck.arith.backends import float_down, float_up
 from saddlecheck.arith.rayleigh import (
     _quad_exact,
     _rayleigh_float,
@@ -38,7 +39,7 @@ from saddlecheck.arith.rayleigh import (
     rayleigh_upper,
 )
 from saddlecheck.arith.spd import isspd, ldl_ball
-from saddlecheck.arith.symmatrix import SymMatrix, as_symmetric, float_down, float_up
+from saddlecheck.arith.symmatrix import SymMatrix, as_symmetric
 
 _REALMIN = Fraction(1, 2**1022)
 _BALL_PRECS = (128, 256, 512, 1024, 2048, 4096)
