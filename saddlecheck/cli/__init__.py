@@ -1,0 +1,123 @@
+"""The ``saddlecheck`` command.
+
+Subcommands (``saddlecheck COMMAND --help`` for every option):
+
+* ``analyze EXPR --box B [--theta T --gamma G --zeta Z]``: gradient, Hessian,
+  proved ``ell``/``rho``, critical points with kinds, strict-saddle verdict;
+* ``run EXPR --x0 X --eps E [--gd]``: the paper's PGD (or plain GD) with a
+  progress bar on a terminal, then the certificate of the returned point;
+* ``certify EXPR --point X --eps E --rho R [--out cert.json]`` (or
+  ``--gamma G`` for a strict-saddle point) and ``verify cert.json``;
+* ``guard MODULE:FUNC [--profile quick|thorough]``: the regression guard;
+* ``proofs``: the machine-checked derivations in ``proofs/``;
+* ``demo [--out DIR]``: the paper's story in under two minutes.
+
+``EXPR`` is a formula, ``@file.py`` (defines ``f``) or ``problem:NAME`` (see
+:mod:`saddlecheck.cli._inputs`). Exit codes: 0 holds, 1 disproved,
+2 bad input, 3 undecided, 4 internal error (:mod:`saddlecheck.cli._outcome`). ``--json`` prints
+one stable JSON object on stdout; ``--plot FILE`` writes a figure.
+
+>>> main(["certify", "x**2 - y**2", "--point", "0,0", "--gamma", "1", "--json"]) == 0
+True
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from collections.abc import Sequence
+
+from saddlecheck._validation import InputError
+from saddlecheck.cli._outcome import EXIT_BAD_INPUT, EXIT_INTERNAL, Outcome
+from saddlecheck.cli._parser import UsageError, build_parser, join_negative_values
+
+__all__ = ["main"]
+
+
+def _version() -> str:
+    from saddlecheck import __version__
+
+    return __version__
+
+
+def _dispatch(args) -> Outcome:
+    from saddlecheck.cli import _certify, _inputs, _tools
+
+    if args.command in ("analyze", "run", "certify"):
+        options = {k: getattr(args, k, None) for k in _inputs.PROBLEM_OPTIONS}
+        if args.command == "run":
+            options = _run_problem_options(args.expr, options)
+        target = _inputs.load_target(args.expr, options)
+        if args.command == "analyze":
+            from saddlecheck.cli._analyze import analyze
+
+            return analyze(args, target)
+        if args.command == "run":
+            from saddlecheck.cli._run import run
+
+            return run(args, target)
+        return _certify.certify(args, target)
+    if args.command == "verify":
+        return _certify.verify(args)
+    if args.command == "guard":
+        return _tools.guard(args)
+    if args.command == "proofs":
+        return _tools.proofs(args)
+    return _tools.demo(args)
+
+
+def _run_problem_options(expr: str, options: dict) -> dict:
+    """``run --seed`` seeds PGD; it also seeds the problem instance when the problem takes one."""
+    if not expr.strip().startswith("problem:"):
+        return {**options, "seed": None}
+    import inspect
+
+    from saddlecheck import problems
+
+    name = expr.strip()[len("problem:") :].strip()
+    ctor = problems.NAMES.get(name)
+    if ctor is not None and "seed" not in inspect.signature(ctor).parameters:
+        options = {**options, "seed": None}
+    return options
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line ``argv`` (default ``sys.argv[1:]``); return the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(_version())
+    debug = "--debug" in argv
+    try:
+        args = parser.parse_args(join_negative_values(argv))
+        if args.command is None:
+            parser.print_help(sys.stderr)
+            return EXIT_BAD_INPUT
+        outcome = _dispatch(args)
+    except UsageError as exc:
+        print(f"saddlecheck: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (InputError, OSError) as exc:
+        if debug:
+            traceback.print_exc()
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(f"saddlecheck: error: {message}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("saddlecheck: interrupted", file=sys.stderr)
+        return 130
+    except SystemExit as exc:  # --help / --version
+        return int(exc.code or 0)
+    except Exception as exc:  # a bug, not bad input: never exit 1 (that means "disproved")
+        if debug:
+            traceback.print_exc()
+        print(
+            f"saddlecheck: internal error: {type(exc).__name__}: {exc} "
+            "(rerun with --debug for the traceback, and please report it)",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
+    if args.json:
+        print(json.dumps(outcome.json_document(_version()), indent=2))
+    else:
+        print(outcome.text())
+    return outcome.exit_code
