@@ -1,0 +1,225 @@
+"""The ``saddlecheck`` command: every subcommand, every exit code, bad input.
+
+Most tests call :func:`saddlecheck.cli.main` in-process (fast); a few run the
+installed console script and ``python -m saddlecheck`` in a subprocess to
+check the real exit codes and that stderr carries one line and no traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from saddlecheck.cli import main
+
+TOY = "x**4/4 - x**2/2 + y**2/2"
+BIN = os.path.dirname(sys.executable)
+
+
+def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def run_json(capsys, *argv: str) -> tuple[int, dict]:
+    code, out, _ = run_cli(capsys, *argv, "--json")
+    doc = json.loads(out)
+    assert doc["exit_code"] == code
+    return code, doc
+
+
+def assert_bad_input(capsys, *argv: str, mentions: str) -> str:
+    code, out, err = run_cli(capsys, *argv)
+    assert code == 2, (code, out, err)
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, f"expected a one-line message, got {err!r}"
+    assert lines[0].startswith("saddlecheck: error:")
+    assert "Traceback" not in err
+    assert mentions.lower() in lines[0].lower(), lines[0]
+    return lines[0]
+
+
+# ---------------------------------------------------------------- certify / verify
+
+
+def test_certify_exit_codes_holds_disproved_undecided(capsys):
+    code, doc = run_json(capsys, "certify", TOY, "--point", "1,0", "--eps", "1e-6", "--rho", "12")
+    assert (code, doc["verdict"], doc["kind"]) == (0, "holds", "sosp")
+    code, doc = run_json(capsys, "certify", TOY, "--point", "0,0", "--eps", "1e-6", "--rho", "12")
+    assert (code, doc["verdict"]) == (1, "disproved")
+    assert doc["lambda_min"][1] < 0  # the proved upper bound on lambda_min at the saddle
+    # ||grad|| = 1 = eps exactly, but ball arithmetic cannot decide sin^2 + cos^2 = 1.
+    code, doc = run_json(
+        capsys, "certify", "x*(sin(y)**2 + cos(y)**2)", "--point", "0,1", "--eps", "1", "--rho", "1"
+    )
+    assert (code, doc["verdict"]) == (3, "undecided")
+
+
+def test_certify_strict_saddle_point_and_negative_point(capsys):
+    code, doc = run_json(capsys, "certify", "x**2 - y**2", "--point", "0,0", "--gamma", "1")
+    assert (code, doc["kind"], doc["direction"]) == (0, "strict_saddle_point", ["0", "1"])
+    code, _ = run_json(capsys, "certify", TOY, "--point", "-1,0", "--gamma", "1/2")
+    assert code == 1  # lambda_min = 1 at the minimum (-1, 0): not <= -1/2
+
+
+def test_certify_rho_from_problem_box(capsys):
+    code, out, _ = run_cli(capsys, "certify", "problem:toy", "--point", "1,0", "--eps", "1e-3")
+    assert code == 0
+    assert "rho = 12: proved upper bound" in out
+
+
+def test_certify_out_and_verify_round_trip(capsys, tmp_path):
+    cert = tmp_path / "cert.json"
+    code, _, _ = run_cli(
+        capsys, "certify", TOY, "--point", "0,0", "--eps", "1e-6", "--rho", "12", "--out", str(cert)
+    )
+    assert code == 1 and cert.exists()
+    code, doc = run_json(capsys, "verify", str(cert))
+    assert (code, doc["valid"], doc["claimed_holds"]) == (0, True, False)
+    data = json.loads(cert.read_text())
+    data["holds"] = True  # a forged verdict
+    cert.write_text(json.dumps(data))
+    code, doc = run_json(capsys, "verify", str(cert))
+    assert (code, doc["verdict"], doc["valid"]) == (1, "disproved", False)
+
+
+def test_verify_bad_input(capsys, tmp_path):
+    assert_bad_input(capsys, "verify", str(tmp_path / "missing.json"), mentions="not found")
+    junk = tmp_path / "junk.json"
+    junk.write_text("{not json")
+    assert_bad_input(capsys, "verify", str(junk), mentions="not valid JSON")
+
+
+# ---------------------------------------------------------------- bad input table
+
+BAD = [
+    (("certify", "x**2 + (y", "--point", "0,0", "--gamma", "1"), "cannot parse"),
+    (("certify", "abs(x) + y**2", "--point", "0,0", "--gamma", "1"), "not differentiable"),
+    (("certify", TOY, "--point", "1,0,0", "--eps", "1e-3", "--rho", "1"), "2 variable"),
+    (("certify", TOY, "--point", "1,zero", "--eps", "1e-3", "--rho", "1"), "not a number"),
+    (("certify", TOY, "--point", "1,0", "--eps", "-1", "--rho", "1"), "eps"),
+    (("certify", TOY, "--point", "1,0", "--rho", "1"), "exactly one of --eps"),
+    (("certify", TOY, "--point", "1,0", "--eps", "1e-3"), "--rho"),
+    (("analyze", TOY, "--box", "-2:2"), "dimension 1"),
+    (("analyze", TOY, "--box", "2:-2,0:1"), "swap the ends"),
+    (("analyze", TOY, "--box", "a:b,0:1"), "-2:2,-2:2"),
+    (("analyze", TOY), "needs a region"),
+    (("analyze", TOY, "--box", "-1:1,-1:1", "--theta", "1"), "--gamma"),
+    (("analyze", "x + y + z", "--box", "-1:1,-1:1,-1:1", "--plot", "f.png"), "2-D"),
+    (("analyze", "problem:nope"), "unknown problem"),
+    (("analyze", "problem:toy", "--r", "2"), "problem 'toy'"),
+    (("analyze", TOY, "--d", "2", "--box", "-1:1,-1:1"), "only apply"),
+    (("analyze", "@no/such/file.py", "--box", "-1:1"), "not found"),
+    (("guard", "no_such_module_xyz:impl"), "cannot import"),
+    (("guard", "os.path"), "MODULE:FUNCTION"),
+    (("guard", "os:no_such_attribute"), "no attribute"),
+]
+
+
+@pytest.mark.parametrize(("argv", "mentions"), BAD, ids=[" ".join(a[:3]) for a, _ in BAD])
+def test_bad_input_is_one_line_exit_2(capsys, argv, mentions):
+    assert_bad_input(capsys, *argv, mentions=mentions)
+
+
+def test_usage_errors_are_one_line(capsys):
+    assert_bad_input(capsys, "certify", TOY, mentions="--point")
+    assert_bad_input(capsys, "frobnicate", mentions="invalid choice")
+
+
+def test_no_command_prints_help_and_exits_2(capsys):
+    code, _, err = run_cli(capsys)
+    assert code == 2 and "COMMAND" in err
+
+
+def test_debug_shows_the_traceback(capsys):
+    code, _, err = run_cli(capsys, "certify", "x**2 + (y", "--point", "0,0", "--gamma", "1",
+                           "--debug")  # fmt: skip
+    assert code == 2
+    assert "Traceback" in err and "InputError" in err
+
+
+def test_internal_errors_never_exit_1(capsys, monkeypatch):
+    import saddlecheck.cli._certify as certify_mod
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(certify_mod, "certify_sosp", broken)
+    code, _, err = run_cli(capsys, "certify", TOY, "--point", "0,0", "--eps", "1", "--rho", "1")
+    assert code == 4 and "internal error" in err and "boom" in err
+
+
+# ---------------------------------------------------------------- @file.py
+
+
+def test_file_objective(capsys, tmp_path):
+    good = tmp_path / "obj.py"
+    good.write_text(
+        "import sympy\nx, y = sympy.symbols('x y')\nf = x**4/4 - x**2/2 + y**2/2\n"
+        "variables = (y, x)\nbox = [(-2, 2), (-2, 2)]\n"
+    )
+    # variables = (y, x): the point is (y, x) = (0, 1), a minimum.
+    code, doc = run_json(capsys, "certify", f"@{good}", "--point", "0,1", "--eps", "1e-3",
+                         "--rho", "12")  # fmt: skip
+    assert code == 0 and doc["certificate"]["variables"] == ["y", "x"]
+
+
+def test_file_without_f_or_failing(capsys, tmp_path):
+    no_f = tmp_path / "nof.py"
+    no_f.write_text("g = 1\n")
+    assert_bad_input(capsys, "analyze", f"@{no_f}", "--box", "-1:1", mentions="does not define f")
+    boom = tmp_path / "boom.py"
+    boom.write_text("raise RuntimeError('nope')\n")
+    assert_bad_input(capsys, "analyze", f"@{boom}", "--box", "-1:1", mentions="RuntimeError")
+    syntax = tmp_path / "syntax.py"
+    syntax.write_text("f = (\n")
+    assert_bad_input(capsys, "analyze", f"@{syntax}", "--box", "-1:1", mentions="SyntaxError")
+
+
+# ---------------------------------------------------------------- analyze
+
+
+def test_analyze_without_constants_exits_0(capsys):
+    code, doc = run_json(capsys, "analyze", TOY, "--box", "-2:2,-2:2")
+    assert (code, doc["verdict"]) == (0, "n/a")
+    assert 11 <= doc["smoothness"]["ell"] <= 12.1 and 12 <= doc["smoothness"]["rho"] <= 13.2
+    kinds = sorted(p["kind"] for p in doc["critical_points"]["points"])
+    assert kinds == ["min", "min", "strict_saddle"]
+    assert doc["gradient"] == ["x**3 - x", "y"]
+
+
+def test_analyze_skips_critical_points_in_high_dimension(capsys):
+    code, doc = run_json(capsys, "analyze", "problem:toy-nd", "--d", "5", "--rel-gap", "0.5")
+    assert code == 0 and doc["critical_points"] is None
+
+
+# ---------------------------------------------------------------- subprocess
+
+
+def _script(*argv: str) -> subprocess.CompletedProcess:
+    exe = os.path.join(BIN, "saddlecheck")
+    return subprocess.run([exe, *argv], capture_output=True, text=True, timeout=120)
+
+
+def test_console_script_exit_codes():
+    ok = _script("certify", TOY, "--point", "1,0", "--eps", "1e-6", "--rho", "12")
+    no = _script("certify", TOY, "--point", "0,0", "--eps", "1e-6", "--rho", "12")
+    bad = _script("certify", TOY, "--point", "0,0,0", "--eps", "1e-6", "--rho", "12")
+    assert (ok.returncode, no.returncode, bad.returncode) == (0, 1, 2)
+    assert "HOLDS" in ok.stdout and "DISPROVED" in no.stdout
+    assert bad.stdout == "" and bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
+
+
+def test_python_dash_m():
+    res = subprocess.run(
+        [sys.executable, "-m", "saddlecheck", "certify", "x*(sin(y)**2 + cos(y)**2)",
+         "--point", "0,1", "--eps", "1", "--rho", "1", "--json"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert res.returncode == 3
+    assert json.loads(res.stdout)["verdict"] == "undecided"
