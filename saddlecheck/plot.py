@@ -27,7 +27,7 @@ KIND_STYLE = {  # marker, colour, label
 }
 CONDITION_STYLE = {  # face colour, label
     "gradient": ("#9ecae1", "||grad f|| >= theta"),
-    "curvature": ("#fdd0a2", "lambda_min <= -gamma"),
+    "hessian": ("#fdd0a2", "lambda_min <= -gamma"),
     "minimum": ("#c7e9c0", "within zeta of a minimum"),
     "undecided": ("#d9d9d9", "undecided"),
     "counterexample": ("#e31a1c", "counterexample: all three fail"),
@@ -110,12 +110,13 @@ def landscape(
     finite = Z[np.isfinite(Z)]
     levels = np.quantile(finite, np.linspace(0, 1, 24)) if finite.size else 10
     levels = np.unique(levels) if not isinstance(levels, int) else levels
-    cs = ax.contourf(X, Y, Z, levels=levels, cmap="Greys_r", alpha=0.55 if covering else 0.9)
-    ax.contour(X, Y, Z, levels=levels, colors="k", linewidths=0.3, alpha=0.5)
-    if covering is not None:
+    if covering is not None:  # the shading is the covering; white = not examined
+        ax.contour(X, Y, Z, levels=levels, colors="k", linewidths=0.4, alpha=0.6, zorder=3)
         draw_covering(ax, covering)
     else:
-        (fig or ax.figure).colorbar(cs, ax=ax, shrink=0.8, label="f")
+        cs = ax.contourf(X, Y, Z, levels=levels, cmap="viridis", alpha=0.9)
+        ax.contour(X, Y, Z, levels=levels, colors="k", linewidths=0.3, alpha=0.4)
+        (fig or ax.figure).colorbar(cs, ax=ax, shrink=0.8, label="f", format="%.3g")
     if trajectory is not None:
         draw_trajectory(ax, trajectory)
     if critical is not None:
@@ -138,7 +139,7 @@ def _legend(ax) -> None:
         if not lab.startswith("_"):
             seen.setdefault(lab, h)
     if seen:
-        ax.legend(seen.values(), seen.keys(), fontsize=7, loc="upper right", framealpha=0.85)
+        ax.legend(seen.values(), seen.keys(), fontsize=7, loc="best", framealpha=0.85)
 
 
 def draw_critical_points(ax, points: Iterable) -> int:

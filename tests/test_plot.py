@@ -1,0 +1,117 @@
+"""Figures: they are written, have the expected size, and draw what was proved.
+
+The counts are read back from the matplotlib artists (by ``gid``) and the PNG
+is read back with matplotlib's image reader, so a figure that silently drops
+critical points or writes an empty file fails here.
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.image as mpimg
+import numpy as np
+import pytest
+
+import saddlecheck as sc
+from saddlecheck import plot
+from saddlecheck.critical import critical_points
+
+TOY = sc.Objective("x**4/4 - x**2/2 + y**2/2")
+BOX = sc.Box([(-2, 2), (-2, 2)])
+
+
+def _gid_count(fig, gid: str) -> int:
+    n = 0
+    for ax in fig.axes:
+        n += sum(1 for line in ax.lines if line.get_gid() == gid)
+    return n
+
+
+def _png(fig, path) -> np.ndarray:
+    plot.save(fig, path)
+    img = mpimg.imread(path)
+    assert img.ndim == 3 and img.shape[0] >= 300 and img.shape[1] >= 400, img.shape
+    assert img[..., :3].std() > 0.05, "the image is (nearly) blank"
+    return img
+
+
+@pytest.fixture(scope="module")
+def toy_points():
+    return critical_points(TOY, BOX)
+
+
+def test_landscape_marks_every_critical_point(tmp_path, toy_points):
+    fig = plot.landscape(TOY, BOX, critical=toy_points)
+    assert _gid_count(fig, "critical-point") == len(toy_points) == 3
+    markers = sorted(
+        line.get_marker() for line in fig.axes[0].lines if line.get_gid() == "critical-point"
+    )
+    assert markers == sorted(
+        [plot.KIND_STYLE["min"][0]] * 2 + [plot.KIND_STYLE["strict_saddle"][0]]
+    )
+    img = _png(fig, tmp_path / "landscape.png")
+    assert img.shape[:2] == (int(5.2 * 110), int(6.4 * 110))
+
+
+def test_landscape_markers_follow_the_monkey_saddle():
+    obj = sc.Objective("x**3 - 3*x*y**2")
+    box = sc.Box([(-1, 1), (-1, 1)])
+    pts = critical_points(obj, box)
+    fig = plot.landscape(obj, box, critical=pts)
+    assert _gid_count(fig, "critical-point") == len(pts) >= 1
+    assert {line.get_marker() for line in fig.axes[0].lines if line.get_gid() == "critical-point"} \
+        == {plot.KIND_STYLE["degenerate"][0]}  # fmt: skip
+    matplotlib.pyplot.close(fig)
+
+
+def test_covering_shades_every_leaf(tmp_path, toy_points):
+    from saddlecheck.strict_saddle import check_strict_saddle
+
+    rep = check_strict_saddle(TOY, BOX, "0.3", "0.5", "0.5")
+    fig = plot.landscape(TOY, BOX, critical=toy_points, covering=rep)
+    shaded = [c for c in fig.axes[0].collections if c.get_gid() == "covering"]
+    assert (
+        sum(len(c.get_paths()) for c in shaded)
+        == len(rep.leaves)
+        == sum(v for k, v in rep.counts.items() if k != "undecided")
+    )
+    labels = fig.axes[0].get_legend_handles_labels()[1]
+    assert "lambda_min <= -gamma" in labels and "||grad f|| >= theta" in labels
+    _png(fig, tmp_path / "covering.png")
+
+
+def test_counterexample_is_drawn():
+    from saddlecheck.strict_saddle import check_strict_saddle
+
+    rep = check_strict_saddle(TOY, BOX, "0.3", "1.5", "0.5")
+    assert rep.holds is False
+    leaves = plot.covering_leaves(rep)
+    assert ("counterexample" in {c for _, c in leaves}) and rep.counterexample in [
+        b for b, _ in leaves
+    ]
+    fig = plot.landscape(TOY, BOX, covering=rep)
+    assert "counterexample: all three fail" in fig.axes[0].get_legend_handles_labels()[1]
+    matplotlib.pyplot.close(fig)
+
+
+def test_landscape_refuses_other_dimensions():
+    with pytest.raises(sc.InputError, match="2 variables"):
+        plot.landscape(sc.Objective("x**2"), sc.Box([(-1, 1)]))
+
+
+def test_escape_times_figure(tmp_path):
+    times = [3, 5, 5, 6, 8, None]
+    fig = plot.escape_times(times, t_thres=10, failure_bound=0.05)
+    ax = fig.axes[0]
+    assert sum(p.get_height() for p in ax.patches) == 5  # histogram of the 5 escapes
+    assert any("1 - " not in t.get_text() and "5/6" in t.get_text() for t in ax.texts)
+    _png(fig, tmp_path / "escape.png")
+
+
+def test_save_creates_directories(tmp_path):
+    fig = plot.escape_times([1, 2], t_thres=3)
+    path = plot.save(fig, tmp_path / "a" / "b" / "fig.png")
+    assert (tmp_path / "a" / "b" / "fig.png").stat().st_size > 1000 and path.endswith("fig.png")
