@@ -52,8 +52,8 @@ def main(argv: list[str]) -> int:
     if plot_path:
         from saddlecheck import plot
 
-        fig = plot.landscape(obj, box, critical=pts, covering=holds,
-                             title="strict-saddle covering, (theta, gamma, zeta) = (1/10, 1/2, 3/10)")  # fmt: skip
+        title = "strict-saddle covering, (theta, gamma, zeta) = (1/10, 1/2, 3/10)"
+        fig = plot.landscape(obj, box, critical=pts, covering=holds, title=title)
         print("figure:", plot.save(fig, plot_path))
 
     kinds = sorted(p.kind for p in pts)
