@@ -77,6 +77,19 @@ def _grid_values(obj, box, resolution: int):
     return X, Y, Z
 
 
+def _levels(Z: np.ndarray, n: int = 25) -> np.ndarray | int:
+    """Evenly spaced contour levels up to the 90th percentile (steep walls do not crowd them)."""
+    finite = Z[np.isfinite(Z)]
+    if finite.size == 0:
+        return n
+    lo, hi = float(finite.min()), float(np.quantile(finite, 0.9))
+    if not hi > lo:
+        hi = float(finite.max())
+    if not hi > lo:
+        return n
+    return np.linspace(lo, hi, n)
+
+
 def landscape(
     obj,
     box,
@@ -86,6 +99,7 @@ def landscape(
     trajectory: object | None = None,
     title: str | None = None,
     resolution: int = 160,
+    colorbar: bool = True,
     ax=None,
 ):
     """Contours of a 2-variable ``f`` over ``box``, with what was proved about it.
@@ -107,16 +121,15 @@ def landscape(
     if ax is None:
         fig, ax = _figure()
     X, Y, Z = _grid_values(obj, box, resolution)
-    finite = Z[np.isfinite(Z)]
-    levels = np.quantile(finite, np.linspace(0, 1, 24)) if finite.size else 10
-    levels = np.unique(levels) if not isinstance(levels, int) else levels
+    levels = _levels(Z)
     if covering is not None:  # the shading is the covering; white = not examined
         ax.contour(X, Y, Z, levels=levels, colors="k", linewidths=0.4, alpha=0.6, zorder=3)
         draw_covering(ax, covering)
     else:
-        cs = ax.contourf(X, Y, Z, levels=levels, cmap="viridis", alpha=0.9)
+        cs = ax.contourf(X, Y, Z, levels=levels, cmap="viridis", alpha=0.9, extend="max")
         ax.contour(X, Y, Z, levels=levels, colors="k", linewidths=0.3, alpha=0.4)
-        (fig or ax.figure).colorbar(cs, ax=ax, shrink=0.8, label="f", format="%.3g")
+        if colorbar:
+            (fig or ax.figure).colorbar(cs, ax=ax, shrink=0.8, label="f", format="%.3g")
     if trajectory is not None:
         draw_trajectory(ax, trajectory)
     if critical is not None:
@@ -192,8 +205,12 @@ def draw_covering(ax, report: object) -> int:
 
 
 def draw_trajectory(ax, result: object) -> None:
-    """The iterates of a 2-variable run, with each perturbation ``x_tilde -> x_tilde + xi``."""
-    xs = np.asarray(getattr(result, "path", None) or [], dtype=float)
+    """The iterates of a 2-variable run, with each perturbation ``x_tilde -> x_tilde + xi``.
+
+    The iterates are drawn when the run kept them (``keep_path=True``); one
+    ``"perturbation"`` star per perturbation event.
+    """
+    xs = np.asarray([] if result.path is None else result.path, dtype=float)
     if xs.size:
         ax.plot(xs[:, 0], xs[:, 1], "-", color="#2166ac", lw=1.4, label="iterates", zorder=4)
     x0 = np.asarray([float(v) for v in result.x0])
@@ -217,12 +234,22 @@ def history_arrays(result: object) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return t, np.asarray(h.f, dtype=float), np.asarray(h.grad_norm, dtype=float)
 
 
-def value_history(result: object, *, f_star: float | None = None, title: str | None = None):
-    """``f(x_t)`` against ``t``: escape windows shaded, ``f(x_tilde) - f_thres`` drawn in each."""
-    fig, ax = _figure(size=(7.0, 4.2))
+def value_history(
+    result: object, *, f_star: float | None = None, title: str | None = None, ax=None
+):
+    """``f(x_t)`` against ``t``: escape windows shaded, ``f(x_tilde) - f_thres`` drawn in each.
+
+    Each perturbation opens a window of ``t_window = ceil(t_thres)`` steps
+    (orange when ``f`` dropped by ``f_thres`` in it, grey otherwise); the
+    dashed segment is the level ``f(x_tilde) - f_thres`` the escape lemma
+    promises to reach within the window.
+    """
+    fig = None
+    if ax is None:
+        fig, ax = _figure(size=(7.0, 4.2))
     t, f, _ = history_arrays(result)
     p = result.params
-    window = int(getattr(p, "t_window", None) or np.ceil(float(p.t_thres)))
+    window = int(p.t_window)
     f_thres = float(p.f_thres)
     ax.plot(t, f, "-", color="#2166ac", lw=1.3, label="f(x_t)")
     for i, ev in enumerate(result.perturbations):
@@ -239,11 +266,12 @@ def value_history(result: object, *, f_star: float | None = None, title: str | N
         ax.axhline(float(f_star), color="#1a9850", lw=1, ls=":", label="f* (global minimum)")
     ax.set_xlabel("iteration t")
     ax.set_ylabel("f(x_t)")
-    ax.set_title(title or f"PGD: {result.iterations} iterations, "
+    name = {"gd": "GD", "pgd_li": "PGDli"}.get(result.algorithm, "PGD")
+    ax.set_title(title or f"{name}: {result.iterations} iterations, "
                  f"{len(result.perturbations)} perturbation(s), f_thres = {f_thres:.3g}",
                  fontsize=9)  # fmt: skip
     _legend(ax)
-    return fig
+    return fig if fig is not None else ax.figure
 
 
 def escape_times(
@@ -294,4 +322,28 @@ def race(runs: Mapping[str, object], *, f_star: float | None = None, title: str 
     ax.set_ylabel("f(x_t)")
     ax.set_title(title or "GD vs PGD", fontsize=9)
     _legend(ax)
+    return fig
+
+
+def _path_box(result: object):
+    """A box around a run's iterates (when no box was given)."""
+    from saddlecheck.box import Box
+
+    pts = [np.asarray(result.x0, dtype=float), np.asarray(result.x, dtype=float)]
+    if result.path is not None:
+        pts.append(np.asarray(result.path, dtype=float).reshape(-1, 2))
+    pts = np.vstack([p.reshape(-1, 2) for p in pts])
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    pad = np.maximum((hi - lo) * 0.15, 0.5)
+    return Box([(float(a), float(b)) for a, b in zip(lo - pad, hi + pad, strict=True)])
+
+
+def run_summary(obj, result: object, *, box=None, f_star: float | None = None):
+    """One figure for a run: the trajectory on the landscape (2 variables) and ``f(x_t)``."""
+    if obj.dim != 2:
+        return value_history(result, f_star=f_star)
+    fig, (left, right) = _figure(ncols=2, size=(12.0, 4.8))
+    landscape(obj, box if box is not None else _path_box(result), trajectory=result, ax=left,
+              title="trajectory", colorbar=False)  # fmt: skip
+    value_history(result, f_star=f_star, ax=right)
     return fig
