@@ -242,15 +242,17 @@ def pgd_params(ell, rho, eps, c, delta, delta_f, dim, dps=None) -> PGDParams:
             t_window = _ceil_sqrt((12 * q["ell"] / q["c"] ** 2) ** 2 / (rho_q * q["eps"]))
         else:
             t_window = int(mpmath.ceil(vals["t_thres"]))
+        exact = {k: _mpf(q[k]) for k in ("ell", "eps", "c", "delta", "delta_f")}
+        rho_used, rho_in = _mpf(rho_q), _mpf(q["rho"])
     out = {k: _round(v, dps) for k, v in vals.items()}
-    given = {k: _round(_mpf(q[k]), dps) for k in ("ell", "eps", "c", "delta", "delta_f")}
+    given = {k: _round(v, dps) for k, v in exact.items()}
     return PGDParams(
         **given,
-        rho=_round(_mpf(rho_q), dps),
+        rho=_round(rho_used, dps),
         dim=dim,
         **out,
         t_window=t_window,
-        rho_given=_round(_mpf(q["rho"]), dps),
+        rho_given=_round(rho_in, dps),
         dps=dps,
     )
 

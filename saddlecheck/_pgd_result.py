@@ -212,6 +212,43 @@ class PGDResult:
             )
         return "\n".join(lines)
 
+    def trace(self):
+        """PGD's iterations as a :class:`saddlecheck.claims.Trace` (float64 values).
+
+        Each perturbation appears as two points, ``x_tilde`` and ``x_tilde + xi``,
+        joined by a jump; points are included when the run kept its path.
+        Needs the complete history (runs of at most ``HISTORY_CAP`` iterations).
+        """
+        from saddlecheck._validation import InputError
+        from saddlecheck.claims import Trace
+
+        h = self.history
+        if not h.complete:
+            raise InputError(
+                f"the history of this run is thinned ({self.history.t[-1]} iterations > "
+                f"HISTORY_CAP = {HISTORY_CAP}): a trace needs every iteration"
+            )
+        events = {e.iteration: e for e in self.perturbations}
+        f, g, jumps, pts = [], [], [], []
+        for i, t in enumerate(h.t):
+            if h.perturbed[i]:
+                e = events[t]
+                f.append(e.f_before), g.append(e.grad_norm_before), jumps.append(True)
+                pts.append(e.x_tilde)
+            f.append(h.f[i]), g.append(h.grad_norm[i]), jumps.append(False)
+            if self.path is not None:
+                pts.append(self.path[t])
+        jumps.pop()
+        points = None if self.path is None else np.array(pts, dtype=np.float64)
+        return Trace(
+            np.array(f, dtype=np.float64),
+            np.array(g, dtype=np.float64),
+            np.array(jumps, dtype=bool),
+            points=points,
+            returned=np.array(self.x if self.local is None else self.local.x0, dtype=np.float64),
+            terminated=self.status == "terminated",
+        )
+
     def to_json(self, *, history: bool = True) -> str:
         data = {
             "algorithm": self.algorithm,
