@@ -235,14 +235,20 @@ def history_arrays(result: object) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def value_history(
-    result: object, *, f_star: float | None = None, title: str | None = None, ax=None
+    result: object,
+    *,
+    f_star: float | None = None,
+    log: bool = False,
+    title: str | None = None,
+    ax=None,
 ):
     """``f(x_t)`` against ``t``: escape windows shaded, ``f(x_tilde) - f_thres`` drawn in each.
 
     Each perturbation opens a window of ``t_window = ceil(t_thres)`` steps
     (orange when ``f`` dropped by ``f_thres`` in it, grey otherwise); the
     dashed segment is the level ``f(x_tilde) - f_thres`` the escape lemma
-    promises to reach within the window.
+    promises to reach within the window. ``log=True`` (needs ``f_star``)
+    draws ``f(x_t) - f*`` on a log scale instead.
     """
     fig = None
     if ax is None:
@@ -251,21 +257,27 @@ def value_history(
     p = result.params
     window = int(p.t_window)
     f_thres = float(p.f_thres)
-    ax.plot(t, f, "-", color="#2166ac", lw=1.3, label="f(x_t)")
+    shift = float(f_star) if (log and f_star is not None) else 0.0
+    if shift or log:
+        f = np.maximum(f - shift, np.finfo(float).tiny)
+        ax.set_yscale("log")
+    ax.plot(t, f, "-", color="#2166ac", lw=1.3, label="f(x_t) - f*" if log else "f(x_t)")
     for i, ev in enumerate(result.perturbations):
         t0 = float(ev.iteration)
         ax.axvspan(t0, t0 + window, color="#fdae61" if ev.escaped else "#d9d9d9", alpha=0.35,
                    label="escape window (t_thres)" if i == 0 else None, gid="window")  # fmt: skip
-        target = float(ev.f_before) - f_thres
-        ax.hlines(target, t0, t0 + window, colors="#b2182b", linestyles="--", lw=1,
-                  label="f(x_tilde) - f_thres" if i == 0 else None)  # fmt: skip
-        ax.plot([t0], [float(ev.f_before)], "*", color="#b2182b", markersize=10,
+        target = float(ev.f_before) - f_thres - shift
+        if target > 0 or not log:
+            ax.hlines(target, t0, t0 + window, colors="#b2182b", linestyles="--", lw=1,
+                      label="f(x_tilde) - f_thres" if i == 0 else None)  # fmt: skip
+        y0 = max(float(ev.f_before) - shift, np.finfo(float).tiny) if log else float(ev.f_before)
+        ax.plot([t0], [y0], "*", color="#b2182b", markersize=10,
                 markeredgecolor="k", gid="perturbation",
                 label="perturbation" if i == 0 else None)  # fmt: skip
-    if f_star is not None:
+    if f_star is not None and not log:
         ax.axhline(float(f_star), color="#1a9850", lw=1, ls=":", label="f* (global minimum)")
     ax.set_xlabel("iteration t")
-    ax.set_ylabel("f(x_t)")
+    ax.set_ylabel("f(x_t) - f*" if log else "f(x_t)")
     name = {"gd": "GD", "pgd_li": "PGDli"}.get(result.algorithm, "PGD")
     ax.set_title(title or f"{name}: {result.iterations} iterations, "
                  f"{len(result.perturbations)} perturbation(s), f_thres = {f_thres:.3g}",
@@ -291,8 +303,11 @@ def escape_times(
     done = np.asarray([v for v in times if v is not None], dtype=float)
     n, stuck = len(times), sum(v is None for v in times)
     if done.size:
-        bins = np.linspace(0, max(float(t_thres), float(done.max())) * 1.02, 40)
+        top = max(float(t_thres), float(done.max())) * 1.3
+        low = max(1.0, float(done.min()) * 0.8)
+        bins = np.geomspace(low, top, 50)
         ax.hist(done, bins=bins, color="#4393c3", edgecolor="white", label=f"{n} runs")
+        ax.set_xscale("log")
     ax.axvline(float(t_thres), color="#b2182b", lw=2, label=f"t_thres = {t_thres:.4g} (lemma)")
     text = f"escaped within t_thres: {n - stuck}/{n}"
     if failure_bound is not None:

@@ -223,3 +223,125 @@ def test_python_dash_m():
     )  # fmt: skip
     assert res.returncode == 3
     assert json.loads(res.stdout)["verdict"] == "undecided"
+
+
+# ---------------------------------------------------------------- analyze: strict saddle
+
+
+def test_analyze_strict_saddle_holds_and_fails_with_plot(capsys, tmp_path):
+    fig = tmp_path / "landscape.png"
+    code, doc = run_json(capsys, "analyze", "problem:toy", "--theta", "0.3", "--gamma", "0.5",
+                         "--zeta", "0.5", "--plot", str(fig))  # fmt: skip
+    assert (code, doc["verdict"], doc["strict_saddle"]["holds"]) == (0, "holds", True)
+    assert doc["figures"] == [str(fig)] and fig.stat().st_size > 10_000
+    code, doc = run_json(capsys, "analyze", TOY, "--box=-2:2,-2:2", "--theta", "0.3",
+                         "--gamma", "1.5", "--zeta", "0.5")  # fmt: skip
+    assert (code, doc["verdict"]) == (1, "disproved")
+    assert doc["strict_saddle"]["counterexample"] is not None
+
+
+def test_analyze_undecided_at_a_tiny_budget(capsys):
+    code, doc = run_json(capsys, "analyze", TOY, "--box", "-2:2,-2:2", "--theta", "0.3",
+                         "--gamma", "0.5", "--zeta", "0.5", "--max-boxes", "3",
+                         "--critical", "no")  # fmt: skip
+    assert (code, doc["verdict"]) == (3, "undecided")
+    assert doc["strict_saddle"]["undecided"]
+
+
+# ---------------------------------------------------------------- run
+
+
+def test_run_pgd_from_the_saddle_is_certified(capsys, tmp_path):
+    fig = tmp_path / "run.png"
+    code, doc = run_json(capsys, "run", "problem:toy", "--eps", "0.01", "--quiet",
+                         "--plot", str(fig))  # fmt: skip
+    assert (code, doc["verdict"], doc["algorithm"]) == (0, "holds", "pgd")
+    res = doc["result"]
+    assert res["status"] == "terminated" and len(res["perturbations"]) >= 1
+    assert abs(abs(float(res["x"][0])) - 1) < 0.05 and abs(float(res["x"][1])) < 0.05
+    assert doc["certificate"]["holds"] is True
+    assert "proved upper bound" in doc["sources"]["ell"] and fig.stat().st_size > 10_000
+
+
+def test_run_gd_stays_at_the_saddle_exit_1(capsys):
+    code, out, _ = run_cli(capsys, "run", TOY, "--x0", "0,0", "--eps", "0.01", "--ell", "11",
+                           "--rho", "12", "--delta-f", "1/4", "--gd", "--quiet")  # fmt: skip
+    assert code == 1
+    assert "GD" in out and "eps-SOSP DISPROVED" in out
+
+
+def test_run_bad_input(capsys):
+    assert_bad_input(capsys, "run", TOY, "--x0", "0,0", "--eps", "0.01", mentions="--box")
+    assert_bad_input(capsys, "run", TOY, "--eps", "0.01", "--box", "-2:2,-2:2", mentions="--x0")
+    assert_bad_input(capsys, "run", TOY, "--x0", "0", "--eps", "0.01", "--box", "-2:2,-2:2",
+                     mentions="1 coordinate")  # fmt: skip
+    assert_bad_input(capsys, "run", TOY, "--x0", "3,0", "--eps", "0.01", "--box", "-2:2,-2:2",
+                     mentions="outside the box")  # fmt: skip
+    assert_bad_input(capsys, "run", "problem:toy", "--eps", "100", mentions="ell^2/rho")
+
+
+class _Stream:
+    def __init__(self, tty: bool):
+        self.text, self.tty = "", tty
+
+    def write(self, s: str) -> None:
+        self.text += s
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return self.tty
+
+
+def test_progress_line_on_a_terminal_and_plain_elsewhere():
+    from types import SimpleNamespace
+
+    from saddlecheck.cli._progress import Progress
+
+    state = SimpleNamespace(t=500, f=-0.25, grad_norm=1e-3, n_perturbations=2)
+    tty = _Stream(True)
+    p = Progress(tty, label="PGD", bound=1000.0)
+    p.last = -1e9  # draw now
+    p(state)
+    p.close()
+    assert tty.text.startswith("\r\x1b[2K") and tty.text.endswith("\n")
+    assert "[" + "#" * 12 + "." * 12 + "]" in tty.text and "perturbations 2" in tty.text
+    plain = _Stream(False)
+    q = Progress(plain, label="PGD", bound=1000.0, plain_every=0.0)
+    q(state)
+    q(state)
+    q.close()
+    assert plain.text.count("\n") == 2 and "\r" not in plain.text and "t = 500" in plain.text
+    quiet = _Stream(True)
+    Progress(quiet, label="PGD", enabled=False)(state)
+    assert quiet.text == ""
+
+
+# ---------------------------------------------------------------- guard, proofs, demo
+
+
+def test_guard_on_a_lazy_implementation(capsys, tmp_path, monkeypatch):
+    (tmp_path / "lazy_pgd.py").write_text(
+        "import numpy as np\n\ndef stay(problem, seed):\n"
+        "    return np.asarray(problem.x0, dtype=float)\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    code, doc = run_json(capsys, "guard", "lazy_pgd:stay", "--property", "terminates")
+    assert (code, doc["passed"]) == (0, True)
+    code, doc = run_json(capsys, "guard", "lazy_pgd:stay", "--property", "gradient-at-return")
+    assert (code, doc["passed"]) == (1, False)
+
+
+@pytest.mark.slow
+def test_demo_fast(capsys, tmp_path):
+    out_dir = tmp_path / "demo-output"
+    code, out, _ = run_cli(capsys, "demo", "--fast", "--out", str(out_dir))
+    assert code == 0, out
+    for tag in ("[proved]", "[run]", "[sampled]"):
+        assert tag in out
+    pngs = sorted(p.name for p in out_dir.glob("*.png"))
+    assert pngs == sorted(["toy_landscape.png", "toy_pgd.png", "toy_escape_times.png",
+                           "matrix_factorization_pgd.png", "octopus_race.png"])  # fmt: skip
+    assert all((out_dir / p).stat().st_size > 10_000 for p in pngs)
+    assert "all checks passed" in out

@@ -47,6 +47,7 @@ class Outcome:
     lines: list[str] = field(default_factory=list)
     data: dict = field(default_factory=dict)
     figures: list[str] = field(default_factory=list)
+    list_figures: bool = True  # end the text with "figure: PATH" lines
 
     @property
     def exit_code(self) -> int:
@@ -65,5 +66,6 @@ class Outcome:
 
     def text(self) -> str:
         out = list(self.lines)
-        out += [f"figure: {p}" for p in self.figures]
+        if self.list_figures:
+            out += [f"figure: {p}" for p in self.figures]
         return "\n".join(out)

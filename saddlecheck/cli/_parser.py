@@ -111,6 +111,8 @@ def build_parser(version: str) -> argparse.ArgumentParser:
     g = subs.add_parser("guard", help="property-test someone's PGD implementation")
     g.add_argument("impl", metavar="MODULE:FUNC", help="impl(problem, seed) -> x")
     g.add_argument("--profile", choices=("quick", "thorough"), default="quick")
+    g.add_argument("--property", action="append", metavar="NAME",
+                   help="check only this property (repeatable; default: all)")  # fmt: skip
     _common(g)
 
     pr = subs.add_parser("proofs", help="run the machine-checked derivations in proofs/")

@@ -38,12 +38,13 @@ def guard(args) -> Outcome:
     impl = load_callable(args.impl)
     from saddlecheck.testing import check_pgd
 
-    report = check_pgd(impl, profile=args.profile)
+    report = check_pgd(impl, profile=args.profile, properties=args.property)
     out = Outcome("guard", verdict=bool(report.passed))
     out.lines.append(f"guard ({args.profile}) on {args.impl}: "
                      f"{'PASSED' if report.passed else 'FAILED'}")  # fmt: skip
     out.lines += ["  " + line for line in report.explain().splitlines()]
-    out.data = {"impl": args.impl, "profile": args.profile, "passed": bool(report.passed),
+    out.data = {"impl": args.impl, "profile": args.profile, "properties": args.property,
+                "passed": bool(report.passed),
                 "report": json.loads(report.to_json())}  # fmt: skip
     return out
 
@@ -75,14 +76,12 @@ def demo(args) -> Outcome:
     """The flagship: progress goes to stdout as it happens (stderr with --json)."""
     from saddlecheck.demo import run_demo
 
-    stream = sys.stderr if args.json else sys.stdout
-
-    def log(line: str) -> None:
-        print(line, file=stream, flush=True)
+    def log(line: str) -> None:  # live report; with --json, stdout holds only the JSON
+        print(line, file=sys.stderr if args.json else sys.stdout, flush=True)
 
     report = run_demo(args.out, fast=args.fast, log=log)
-    out = Outcome("demo", verdict=report.ok)
-    out.lines = report.summary_lines()
+    out = Outcome("demo", verdict=report.ok, list_figures=False)
+    out.lines = [] if args.json else report.summary_lines()
     out.figures = list(report.figures)
     out.data = report.to_dict()
     return out
