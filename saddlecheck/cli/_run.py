@@ -42,7 +42,7 @@ def constants(args, target: Target, x0: tuple[Fraction, ...]) -> tuple[dict, dic
         for name in ("ell", "rho"):
             if values[name] is None:
                 values[name] = getattr(k, name)
-                sources[name] = f"proved upper bound over {box} (smoothness)"
+                sources[name] = "proved upper bound over the box (smoothness)"
     if values["delta_f"] is None:
         from saddlecheck.arith.backends import ball_bounds
         from saddlecheck.smoothness import value_lower_bound
@@ -50,7 +50,7 @@ def constants(args, target: Target, x0: tuple[Fraction, ...]) -> tuple[dict, dic
         f_lo = Fraction(value_lower_bound(obj, box))
         f0_hi = Fraction(ball_bounds(obj.enclose("value", x0))[1])
         values["delta_f"] = max(f0_hi - f_lo, Fraction(1, 10**12))
-        sources["delta_f"] = f"f(x0) - (proved lower bound of f over {box})"
+        sources["delta_f"] = "f(x0) - (proved lower bound of f on the box)"
     return values, sources, box
 
 
@@ -88,7 +88,7 @@ def run(args, target: Target) -> Outcome:
     out = Outcome("run")
     out.lines += res.params.explain().splitlines()
     out.lines += [ln for ln in res.explain().splitlines() if not ln.startswith("  ell from")]
-    out.lines.append("  constants: " + "; ".join(f"{k} {v}" for k, v in sources.items()))
+    out.lines += [f"  {k}: {v}" for k, v in sources.items()]
     rho_cert = res.params.rho
     cert = certify_sosp(obj, list(res.x), eps=eps, rho=rho_cert)
     out.verdict = cert.holds

@@ -1,0 +1,115 @@
+"""Every README command marked runnable works as printed, with the output shown.
+
+A block is runnable when the line before its opening fence is
+``<!-- runnable -->``. In a ```` ```console ```` block, lines starting with
+``$ `` are commands (``# exits N`` at the end states a non-zero exit code) and
+the lines after a command are its output as printed in the README: each of
+them must appear, in order, in the real output (a line ``...`` stands for
+lines left out). ```` ```bash ```` blocks marked runnable are run as scripts
+and must exit 0. Blocks without the marker (``make demo``, ``make test``:
+they would recurse) are not run.
+
+Commands run in a scratch directory holding links to ``examples/`` and
+``benchmarks/``, with the virtualenv's ``bin`` first on ``PATH``.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import re
+import subprocess
+import sys
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+MARK = "<!-- runnable -->"
+FENCE = re.compile(r"^```(\w*)\s*$")
+EXITS = re.compile(r"\s+#\s*exits\s+(\d+)\s*$")
+
+
+def blocks() -> list[tuple[int, str, list[str]]]:
+    """``(line number, language, lines)`` of every runnable fenced block."""
+    lines = README.read_text(encoding="utf-8").splitlines()
+    out, i = [], 0
+    while i < len(lines):
+        m = FENCE.match(lines[i])
+        if m and m.group(1):
+            j = i + 1
+            while j < len(lines) and not lines[j].startswith("```"):
+                j += 1
+            if i > 0 and lines[i - 1].strip() == MARK:
+                out.append((i + 1, m.group(1), lines[i + 1 : j]))
+            i = j + 1
+        else:
+            i += 1
+    return out
+
+
+def commands(block: list[str]) -> list[tuple[str, int, list[str]]]:
+    """``(command, expected exit code, expected output lines)`` of a console block."""
+    out: list[tuple[str, int, list[str]]] = []
+    for line in block:
+        if line.startswith("$ "):
+            cmd = line[2:]
+            m = EXITS.search(cmd)
+            code = int(m.group(1)) if m else 0
+            out.append((EXITS.sub("", cmd), code, []))
+        elif out:
+            out[-1][2].append(line.rstrip())
+    return out
+
+
+def _env(tmp_path: pathlib.Path) -> dict:
+    for name in ("examples", "benchmarks"):
+        link = tmp_path / name
+        if not link.exists():
+            link.symlink_to(ROOT / name)
+    bindir = os.path.dirname(sys.executable)
+    return {**os.environ, "PATH": bindir + os.pathsep + os.environ.get("PATH", ""),
+            "MPLBACKEND": "Agg", "SADDLECHECK_FAST": "1", "COLUMNS": "100"}  # fmt: skip
+
+
+def assert_output_shown(shown: list[str], actual: str, cmd: str) -> None:
+    got = [line.rstrip() for line in actual.splitlines()]
+    pos = 0
+    for want in shown:
+        if want.strip() in ("...", ""):
+            continue
+        try:
+            pos = got.index(want, pos) + 1
+        except ValueError:
+            raise AssertionError(
+                f"README output line not produced by `{cmd}`:\n  {want!r}\nactual output:\n{actual}"
+            ) from None
+
+
+BLOCKS = blocks()
+
+
+def test_readme_has_runnable_blocks():
+    assert len(BLOCKS) >= 3
+    cmds = [c for _, lang, b in BLOCKS if lang == "console" for c, _, _ in commands(b)]
+    assert any(c.startswith("saddlecheck analyze") for c in cmds)
+    assert any(c.startswith("saddlecheck certify") for c in cmds)
+
+
+@pytest.mark.parametrize(("lineno", "lang", "block"), BLOCKS, ids=[f"L{b[0]}" for b in BLOCKS])
+def test_readme_block(lineno, lang, block, tmp_path):
+    env = _env(tmp_path)
+    if lang == "console":
+        for cmd, code, shown in commands(block):
+            res = subprocess.run(cmd, shell=True, capture_output=True, text=True, cwd=tmp_path,
+                                 env=env, timeout=300)  # fmt: skip
+            assert res.returncode == code, (
+                f"README line {lineno}: `{cmd}` exited {res.returncode}, expected {code}\n"
+                f"{res.stdout}\n{res.stderr}"
+            )
+            assert_output_shown(shown, res.stdout + res.stderr, cmd)
+    else:
+        res = subprocess.run(["bash", "-euo", "pipefail", "-c", "\n".join(block)],
+                             capture_output=True, text=True, cwd=tmp_path, env=env,
+                             timeout=300)  # fmt: skip
+        assert res.returncode == 0, f"README line {lineno}:\n{res.stdout}\n{res.stderr}"
