@@ -115,3 +115,58 @@ def test_save_creates_directories(tmp_path):
     fig = plot.escape_times([1, 2], t_thres=3)
     path = plot.save(fig, tmp_path / "a" / "b" / "fig.png")
     assert (tmp_path / "a" / "b" / "fig.png").stat().st_size > 1000 and path.endswith("fig.png")
+
+
+# ---------------------------------------------------------------- runs
+
+
+@pytest.fixture(scope="module")
+def toy_run():
+    from saddlecheck.pgd import pgd
+
+    return pgd(TOY, [0, 0], eps=0.01, ell=11, rho=12, delta_f=0.25, seed=1, keep_path=True,
+               max_iter=50_000)  # fmt: skip
+
+
+def test_run_summary_draws_every_perturbation(tmp_path, toy_run):
+    assert toy_run.perturbations, "the toy run from the exact saddle must perturb"
+    fig = plot.run_summary(TOY, toy_run, box=BOX)
+    left, right = fig.axes[0], fig.axes[1]
+    assert _gid_count_ax(left, "perturbation") == len(toy_run.perturbations)
+    assert _gid_count_ax(right, "perturbation") == len(toy_run.perturbations)
+    windows = [p for p in right.patches if p.get_gid() == "window"]
+    assert len(windows) == len(toy_run.perturbations)
+    path = [line for line in left.lines if line.get_label() == "iterates"][0]
+    assert len(path.get_xdata()) == toy_run.iterations + 1
+    img = _png(fig, tmp_path / "run.png")
+    assert img.shape[1] > img.shape[0]  # two panels side by side
+
+
+def _gid_count_ax(ax, gid: str) -> int:
+    return sum(1 for line in ax.lines if line.get_gid() == gid)
+
+
+def test_value_history_log_scale_and_race(tmp_path, toy_run):
+    from saddlecheck.pgd import gd
+
+    fig = plot.value_history(toy_run, f_star=-0.25, log=True)
+    ax = fig.axes[0]
+    assert ax.get_yscale() == "log" and ax.get_ylabel() == "f(x_t) - f*"
+    _png(fig, tmp_path / "history.png")
+    stuck = gd(TOY, [0, 0], eps=0.01, ell=11, rho=12, delta_f=0.25, stop=False, max_iter=200)
+    fig = plot.race({"GD": stuck, "PGD": toy_run}, f_star=-0.25)
+    labels = fig.axes[0].get_legend_handles_labels()[1]
+    assert any(lab.startswith("GD (200 it.") for lab in labels)
+    assert any(lab.startswith(f"PGD ({toy_run.iterations} it.") for lab in labels)
+    assert fig.axes[0].get_xscale() == "log"
+    _png(fig, tmp_path / "race.png")
+
+
+def test_run_summary_in_higher_dimension_is_the_value_history():
+    from saddlecheck.pgd import pgd
+
+    obj = sc.Objective("x**4/4 - x**2/2 + y**2/2 + z**2/2")
+    res = pgd(obj, [0, 0, 0], eps=0.01, ell=11, rho=12, delta_f=0.25, seed=0, max_iter=50_000)
+    fig = plot.run_summary(obj, res)
+    assert len(fig.axes) == 1 and fig.axes[0].get_xlabel() == "iteration t"
+    matplotlib.pyplot.close(fig)
