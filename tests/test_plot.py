@@ -136,7 +136,7 @@ def test_run_summary_draws_every_perturbation(tmp_path, toy_run):
     assert _gid_count_ax(right, "perturbation") == len(toy_run.perturbations)
     windows = [p for p in right.patches if p.get_gid() == "window"]
     assert len(windows) == len(toy_run.perturbations)
-    path = [line for line in left.lines if line.get_label() == "iterates"][0]
+    path = next(line for line in left.lines if line.get_label() == "iterates")
     assert len(path.get_xdata()) == toy_run.iterations + 1
     img = _png(fig, tmp_path / "run.png")
     assert img.shape[1] > img.shape[0]  # two panels side by side
