@@ -12,13 +12,18 @@ minimum is possible.
 from __future__ import annotations
 
 import itertools
+import math
+from dataclasses import dataclass
 from fractions import Fraction
 
+import flint
 import numpy as np
 import sympy
 
+from saddlecheck._bnb import to_fraction
 from saddlecheck._validation import InputError, check_int, check_positive
-from saddlecheck.box import Box
+from saddlecheck.arith.backends import float_down, float_up
+from saddlecheck.box import Box, check_box
 from saddlecheck.objective import Objective
 from saddlecheck.problems._problem import Constant, KnownPoint, Problem
 
@@ -119,6 +124,7 @@ def matrix_factorization(
         constants=constants,
         x0=tuple(Fraction(0) for _ in range(d * r)),
         f_star=sympy.Integer(0),
+        minima_distance=MinimaDistance.from_matrix(V),
         description=f"1/2||UU^T - M*||_F^2, U {d}x{r}, sigma = {tuple(sigma)}",
         options={"d": d, "r": r, "seed": seed, "M": M, "V_star": tuple(V), "sigma": tuple(sigma)},
     )
@@ -132,3 +138,112 @@ def _hessian_lambda_min_at_minimum(d: int, sigma: sympy.Expr) -> sympy.Expr:
     (the other ``d - 1`` directions).
     """
     return 4 * sigma if d == 1 else 2 * sigma
+
+
+@dataclass(frozen=True)
+class MinimaDistance:
+    """Proved bounds on the distance from a box of ``U`` to ``{V* R : R orthogonal}``.
+
+    ``dist(U)^2 = min_R ||U - V* R||_F^2 = ||U||_F^2 + ||V*||_F^2 - 2 ||V*^T U||_*``
+    (von Neumann: ``max_R tr(R^T A) = ||A||_*`` over orthogonal ``R``).
+
+    * **upper** (``__call__``): for any ``Q`` with ``||Q||_2 <= 1``,
+      ``tr(Q^T A) <= ||A||_*``, so ``dist(U)^2 <= sum_k (u_k - w_k)^2 - ||W||_F^2 + ||V*||_F^2``
+      with ``W = V* Q``. ``Q`` is the float Procrustes rotation at the box's
+      centre scaled by ``1/(1 + e/2)``, ``e >= ||Q^T Q - I||_F``, which makes
+      ``||Q||_2 <= 1`` proved (``||Q||_2^2 <= 1 + ||Q^T Q - I||_2``); the
+      supremum over the box is taken coordinate by coordinate (each term is
+      convex in one variable, so its maximum is at an end).
+    * **lower** (``bounds``): ``dist`` is 1-Lipschitz, so
+      ``dist(U) >= dist(c) - ||U - c||`` with ``c`` the centre, and
+      ``||A||_* <= sqrt(||A||_F^2 + 2 |det A|)`` (equality for ``r <= 2``),
+      ``<= sqrt(r) ||A||_F`` for ``r > 2``.
+
+    Evaluated in ball arithmetic (python-flint ``arb``, outward rounded) from
+    the exact ``V*``; results are rounded outward to floats.
+
+    >>> dist = MinimaDistance.from_matrix(sympy.Matrix([[1], [0]]))
+    >>> lo, hi = dist.bounds(Box([(2, 2), (0, 0)]))
+    >>> lo <= 1 <= hi and hi - lo < 1e-12
+    True
+    """
+
+    V: tuple[tuple[Fraction, ...], ...]  # d x r, exact
+    prec: int = 80
+
+    @classmethod
+    def from_matrix(cls, V: sympy.Matrix) -> MinimaDistance:
+        return cls(tuple(tuple(Fraction(str(V[i, j])) for j in range(V.cols))
+                         for i in range(V.rows)))  # fmt: skip
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return len(self.V), len(self.V[0])
+
+    def _balls(self) -> list[list[flint.arb]]:
+        return [[flint.arb(flint.fmpq(v.numerator, v.denominator)) for v in row] for row in self.V]
+
+    def __call__(self, box: Box) -> float:
+        """An upper bound on ``sup_{U in box} dist(U, minima)``."""
+        d, r = self.shape
+        box = check_box(box, d * r)
+        return self._upper(box, box.midpoint())
+
+    def _upper(self, box: Box, mid: tuple[Fraction, ...]) -> float:
+        d, r = self.shape
+        c = np.array([float(v) for v in mid]).reshape(d, r)
+        Vf = np.array([[float(v) for v in row] for row in self.V])
+        P, _, Rt = np.linalg.svd(Vf.T @ c)
+        Qf = P @ Rt
+        with flint.ctx.workprec(self.prec):
+            V = self._balls()
+            Q = [[flint.arb(float(x)) for x in row] for row in Qf]
+            e2 = flint.arb(0)
+            for a in range(r):
+                for b in range(r):
+                    qq = sum((Q[k][a] * Q[k][b] for k in range(r)), flint.arb(0))
+                    dev = qq - (1 if a == b else 0)
+                    e2 += dev * dev  # not dev**2: python-flint gives nan for balls around 0
+            e = flint.arb(e2.upper()).sqrt().upper()  # an exact float >= ||Q^T Q - I||_F
+            t = 1 / (1 + flint.arb(e) / 2)  # a ball; every value in it makes ||t Q||_2 <= 1
+            total = flint.arb(0)
+            for (lo, hi), (i, j) in zip(box.intervals, itertools.product(range(d), range(r)),
+                                        strict=True):  # fmt: skip
+                w = t * sum((V[i][k] * Q[k][j] for k in range(r)), flint.arb(0))
+                a = flint.arb(flint.fmpq(lo.numerator, lo.denominator)) - w
+                b = flint.arb(flint.fmpq(hi.numerator, hi.denominator)) - w
+                total += (a * a).union(b * b) - w * w
+            total += sum((v * v for row in V for v in row), flint.arb(0))
+            if not total.is_finite():
+                return math.inf
+            return float_up(to_fraction(total.upper().max(flint.arb(0)).sqrt().upper()))
+
+    def bounds(self, box: Box) -> tuple[float, float]:
+        """``(lower, upper)``: ``lower <= dist(U) <= upper`` for every ``U`` in the box."""
+        d, r = self.shape
+        box = check_box(box, d * r)
+        with flint.ctx.workprec(self.prec):
+            V = self._balls()
+            mid = box.midpoint()
+            c = [flint.arb(flint.fmpq(v.numerator, v.denominator)) for v in mid]
+            A = [[sum((V[k][a] * c[k * r + b] for k in range(d)), flint.arb(0))
+                  for b in range(r)] for a in range(r)]  # fmt: skip
+            fro2 = sum((x * x for row in A for x in row), flint.arb(0))
+            if r == 1:
+                nuc = abs(A[0][0])
+            elif r == 2:
+                nuc = (fro2 + 2 * abs(A[0][0] * A[1][1] - A[0][1] * A[1][0])).sqrt()
+            else:
+                nuc = (r * fro2).sqrt()
+            t = sum((x * x for x in c), flint.arb(0))
+            t += sum((v * v for row in V for v in row), flint.arb(0)) - 2 * nuc
+            at_c = flint.arb(t.lower()).max(flint.arb(0)).sqrt()
+            half = sum((flint.arb(flint.fmpq(*_pq((hi - lo) ** 2 / 4)))
+                        for lo, hi in box.intervals), flint.arb(0)).sqrt()  # fmt: skip
+            low = (at_c - half).lower()
+        lo_f = float_down(to_fraction(low)) if low.is_finite() else 0.0
+        return max(0.0, lo_f), self._upper(box, mid)
+
+
+def _pq(q: Fraction) -> tuple[int, int]:
+    return q.numerator, q.denominator

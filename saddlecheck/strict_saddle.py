@@ -1,0 +1,420 @@
+"""Decide whether ``f`` is ``(theta, gamma, zeta)``-strict saddle on a box, with a proof.
+
+Jin, Ge, Netrapalli, Kakade, Jordan (ICML 2017), Definition 5 (DESIGN.md
+section 1): ``f`` is ``(theta, gamma, zeta)``-strict saddle when every ``x``
+satisfies at least one of
+
+    (G) ``||grad f(x)|| >= theta``,
+    (H) ``lambda_min(Hess f(x)) <= -gamma``,
+    (Z) ``x`` is within distance ``zeta`` of the set of local minima.
+
+Interval branch and bound over the box proves, for each leaf box ``X``, one
+condition for *every* point of ``X``:
+
+* (G): ``sum_i mig(G_i(X))^2 >= theta^2``, ``G(X)`` the gradient enclosure
+  (natural ∩ centred form, :mod:`saddlecheck._bnb`);
+* (H): ``v^T H(X) v / v^T v <= -gamma`` in ball arithmetic for one fixed
+  direction ``v`` (the bottom eigenvector at the box's centre), so
+  ``lambda_min(H(x)) <= -gamma`` by Courant-Fischer;
+* (Z): ``sup_{x in X, m in E} ||x - m|| <= zeta`` (exact rationals) for the
+  enclosure ``E`` of a proved local minimum, found by
+  :func:`~saddlecheck.critical.critical_points` on the box enlarged by ``zeta``
+  (which holds every minimum within ``zeta`` of the box), or a caller's
+  rigorous distance bound ``minima(X) >= sup_{x in X} dist(x, minima)``.
+
+A **counterexample** is a box ``X`` on which all three fail at every point:
+``sum_i mag(G_i(X))^2 < theta^2``; ``lambda_min(H) > -gamma`` for every
+``H`` in the enclosure (:func:`~saddlecheck.arith.symmetric.interval_lambda_min`);
+and ``inf_{x in X} dist(x, minima) > zeta``, which needs *every* local minimum
+within ``zeta`` of the box: all entries of the (complete or not) critical-point
+search of the enlarged box that are not proved free of minima count, or the
+caller's lower bound.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import flint
+
+from saddlecheck import _bnb
+from saddlecheck._validation import InputError, check_int, check_positive
+from saddlecheck.arith.backends import arb_to_mid_rad, float_down, float_up
+from saddlecheck.arith.symmetric import interval_lambda_min
+from saddlecheck.box import Box, check_box
+from saddlecheck.critical import CriticalPoints, critical_points
+from saddlecheck.objective import Objective
+
+__all__ = ["Leaf", "StrictSaddleReport", "check_strict_saddle"]
+
+CONDITIONS = ("gradient", "hessian", "minimum")
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """A leaf box of the covering and the condition proved on all of it.
+
+    ``bound``: the proved bound: a lower bound on ``||grad f||`` (gradient),
+    an upper bound on ``lambda_min`` (hessian) or on the distance to the
+    minima (minimum).
+    """
+
+    box: Box
+    condition: str
+    bound: float
+
+    def to_dict(self) -> dict:
+        return {"box": self.box.to_json(), "condition": self.condition, "bound": self.bound}
+
+
+@dataclass(frozen=True)
+class StrictSaddleReport:
+    """The verdict with its covering, counterexample or undecided boxes.
+
+    Attributes:
+        holds: ``True`` proved, ``False`` disproved (see ``counterexample``),
+            ``None`` undecided at this budget (see ``undecided``).
+        reason: what the verdict proves, in words.
+        counts: leaves per condition, and ``"undecided"``.
+        leaves: the covering (when ``holds`` is ``True`` it covers the box).
+        counterexample: a box on every point of which all three conditions fail.
+        evidence: for the counterexample: upper bound on ``||grad f||``, lower
+            bound on ``lambda_min``, lower bound on the distance to the minima.
+        minima: the critical-point search of the enlarged box, or ``None``
+            when the caller gave the minima.
+    """
+
+    holds: bool | None
+    reason: str
+    box: Box
+    theta: Fraction
+    gamma: Fraction
+    zeta: Fraction
+    counts: dict[str, int]
+    leaves: tuple[Leaf, ...]
+    counterexample: Box | None
+    evidence: dict | None
+    undecided: tuple[Box, ...]
+    boxes_processed: int
+    minima: CriticalPoints | None = None
+    minima_source: str = ""
+    options: dict = field(default_factory=dict)
+
+    def explain(self) -> str:
+        verdict = {True: "HOLDS", False: "FAILS", None: "UNDECIDED"}[self.holds]
+        lines = [
+            f"({float(self.theta):.6g}, {float(self.gamma):.6g}, {float(self.zeta):.6g})-strict "
+            f"saddle on {self.box}: {verdict}",
+            f"  {self.reason}",
+            f"  boxes processed: {self.boxes_processed}; leaves: "
+            + ", ".join(f"{k} {v}" for k, v in self.counts.items()),
+            f"  minima: {self.minima_source}",
+        ]
+        if self.counterexample is not None:
+            e = self.evidence or {}
+            lines.append(
+                f"  counterexample box {self.counterexample}: ||grad f|| <= "
+                f"{e.get('grad_norm_upper')!r}, lambda_min >= {e.get('lambda_min_lower')!r}, "
+                f"distance to the minima >= {e.get('distance_lower')!r}"
+            )
+        if self.undecided:
+            lines.append(f"  {len(self.undecided)} undecided boxes, e.g. {self.undecided[0]}")
+        return "\n".join(lines)
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "holds": self.holds,
+                "reason": self.reason,
+                "box": self.box.to_json(),
+                "theta": str(self.theta),
+                "gamma": str(self.gamma),
+                "zeta": str(self.zeta),
+                "counts": self.counts,
+                "boxes_processed": self.boxes_processed,
+                "counterexample": None
+                if self.counterexample is None
+                else self.counterexample.to_json(),
+                "evidence": self.evidence,
+                "undecided": [b.to_json() for b in self.undecided],
+                "leaves": [leaf.to_dict() for leaf in self.leaves],
+                "minima_source": self.minima_source,
+                "minima": None if self.minima is None else json.loads(self.minima.to_json()),
+                "options": self.options,
+            }
+        )
+
+
+# -- per-box step (pure; runs in workers) ------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Params:
+    theta: Fraction
+    gamma: Fraction
+    zeta: Fraction
+    min_width: Fraction
+    minima: tuple[Box, ...]  # proved local minima (boxes containing one each)
+    candidates: tuple[Box, ...]  # boxes containing every local minimum near the box
+    distance: Callable | None  # the caller's bound(s)
+
+
+def _down(a: flint.arb) -> float:
+    return float_down(_bnb.to_fraction(a.lower())) if a.is_finite() else -math.inf
+
+
+def _up(a: flint.arb) -> float:
+    return float_up(_bnb.to_fraction(a.upper())) if a.is_finite() else math.inf
+
+
+def _sqrt_down(q: Fraction) -> float:
+    r = math.sqrt(float_down(q)) if q > 0 else 0.0
+    while r > 0 and Fraction(r) ** 2 > q:
+        r = math.nextafter(r, 0)
+    return r
+
+
+def _sqrt_up(q: Fraction) -> float:
+    r = math.sqrt(float_up(q))
+    while Fraction(r) ** 2 < q:
+        r = math.nextafter(r, math.inf)
+    return r
+
+
+def _sup_dist2(x: Box, m: Box) -> Fraction:
+    """``max_{a in x, b in m} ||a - b||^2``, exactly."""
+    return sum(
+        (max(xh - ml, mh - xl) ** 2 for (xl, xh), (ml, mh) in zip(x.intervals, m.intervals,
+                                                                  strict=True)),
+        Fraction(0),
+    )  # fmt: skip
+
+
+def _inf_dist2(x: Box, m: Box) -> Fraction:
+    """``min_{a in x, b in m} ||a - b||^2``, exactly."""
+    return sum(
+        (max(Fraction(0), ml - xh, xl - mh) ** 2
+         for (xl, xh), (ml, mh) in zip(x.intervals, m.intervals, strict=True)),
+        Fraction(0),
+    )  # fmt: skip
+
+
+def distance_bounds(fn: Callable, box: Box) -> tuple[float | None, float]:
+    """``(lower, upper)`` from a caller's ``minima`` function (a float is an upper bound)."""
+    out = fn(box)
+    if isinstance(out, tuple):
+        lo, hi = out
+        return (None if lo is None else float(lo)), float(hi)
+    return None, float(out)
+
+
+def _near_minimum(p: _Params, box: Box, dist: tuple | None) -> float | None:
+    if dist is not None:
+        return dist[1] if dist[1] <= p.zeta else None
+    z2 = p.zeta * p.zeta
+    for m in p.minima:
+        s = _sup_dist2(box, m)
+        if s <= z2:
+            return _sqrt_up(s)
+    return None
+
+
+def _far_from_minima(p: _Params, box: Box, dist: tuple | None) -> float | None:
+    if dist is not None:
+        return dist[0] if dist[0] is not None and dist[0] > p.zeta else None
+    if not p.candidates:
+        return math.inf
+    gap = min(_inf_dist2(box, m) for m in p.candidates)
+    return _sqrt_down(gap) if gap > p.zeta * p.zeta else None
+
+
+def _step(obj: Objective, p: _Params, box: Box) -> tuple:
+    try:
+        loc = _bnb.local_enclosures(obj, box)
+    except InputError:
+        if box.max_width() > p.min_width:
+            return ("split",)
+        raise
+    lo2, hi2 = _bnb.grad_norm2_bounds(loc.grad)
+    t2 = flint.arb(_bnb.fq(p.theta * p.theta))
+    if lo2 >= t2:
+        return ("gradient", _down(lo2.lower().sqrt()))
+    rq = _bnb.rayleigh_ball(loc.hess)
+    if rq <= flint.arb(_bnb.fq(-p.gamma)):
+        return ("hessian", _up(rq))
+    dist = None if p.distance is None else distance_bounds(p.distance, box)
+    near = _near_minimum(p, box, dist)
+    if near is not None:
+        return ("minimum", near)
+    if hi2 < t2:
+        far = _far_from_minima(p, box, dist)
+        if far is not None:
+            try:
+                mid, rad = arb_to_mid_rad(loc.hess)
+                lam_lo = interval_lambda_min(mid, rad)[0]
+            except OverflowError:
+                lam_lo = -math.inf
+            if lam_lo > -p.gamma:
+                return (
+                    "counterexample",
+                    {
+                        "grad_norm_upper": _up(hi2.upper().sqrt()),
+                        "lambda_min_lower": lam_lo,
+                        "distance_lower": far,
+                    },
+                )
+    if box.max_width() <= p.min_width:
+        return ("undecided",)
+    return ("split",)
+
+
+# -- the driver ---------------------------------------------------------------------
+
+
+def check_strict_saddle(
+    obj: Objective,
+    box: object,
+    theta: object,
+    gamma: object,
+    zeta: object,
+    *,
+    minima: Callable | None = None,
+    min_width: object = None,
+    max_boxes: int = 200_000,
+    executor: Executor | None = None,
+) -> StrictSaddleReport:
+    """Prove or disprove that ``f`` is ``(theta, gamma, zeta)``-strict saddle on ``box``.
+
+    Args:
+        obj: the objective.
+        box: the region (a :class:`~saddlecheck.Box` or ``[(lo, hi), ...]``).
+        theta, gamma, zeta: the constants, ``> 0`` (read exactly).
+        minima: ``None`` to find the local minima with
+            :func:`~saddlecheck.critical.critical_points` on ``box`` enlarged
+            by ``zeta``; or a function ``Box -> float`` returning a proved
+            upper bound on ``sup_{x in box} dist(x, minima)``, or
+            ``Box -> (lower, upper)`` adding a proved lower bound on
+            ``inf_{x in box} dist(x, minima)`` (needed for counterexamples);
+            for continua of minima (matrix factorization).
+        min_width: boxes narrower than this are left undecided (default: the
+            box's largest width / 2**16).
+        max_boxes: budget of boxes for the covering (and, separately, for the
+            critical-point search).
+        executor: any ``concurrent.futures.Executor``; results are identical
+            without it.
+
+    Returns:
+        :class:`StrictSaddleReport`.
+
+    Raises:
+        InputError: ``theta``, ``gamma`` or ``zeta`` not ``> 0``, a box of the
+            wrong dimension, a singularity or Piecewise boundary in the box (or
+            in the enlarged box, for the minima search), ``minima`` not callable.
+
+    Examples:
+        >>> obj = Objective("x**4/4 - x**2/2 + y**2/2")
+        >>> rep = check_strict_saddle(obj, Box([(-2, 2), (-2, 2)]), "0.3", "0.5", "0.5")
+        >>> rep.holds, rep.counterexample
+        (True, None)
+    """
+    if not isinstance(obj, Objective):
+        raise InputError(f"obj={obj!r} must be a saddlecheck.Objective")
+    box = check_box(box, obj.dim)
+    th = check_positive("theta", theta)
+    ga = check_positive("gamma", gamma)
+    ze = check_positive("zeta", zeta)
+    max_boxes = check_int("max_boxes", max_boxes, minimum=1)
+    width = box.max_width()
+    mw = width / 2**16 if min_width is None else check_positive("min_width", min_width)
+    if minima is not None and not callable(minima):
+        raise InputError(f"minima={minima!r} must be None or a function Box -> float")
+    _bnb.check_evaluable(obj, box, f"check_strict_saddle on {box}")
+    search = None
+    if minima is None:
+        big = box.enlarge(ze)
+        try:
+            w = big.max_width()
+            cp_width = max(w / 2**12, min(ze / 32, w / 2**8))
+            search = critical_points(
+                obj, big, min_width=cp_width, max_boxes=max_boxes, executor=executor
+            )
+        except InputError as exc:
+            raise InputError(
+                f"the minima search needs f on the box enlarged by zeta, {big}: {exc}; "
+                "pass minima= (a distance bound) or a smaller zeta"
+            ) from None
+        params = _Params(th, ga, ze, mw, tuple(search.minima()),
+                         tuple(search.minimum_candidates()), None)  # fmt: skip
+        source = (
+            f"{len(params.minima)} proved local minima of critical_points on {big} "
+            f"({'complete' if search.complete else 'INCOMPLETE'} search; "
+            f"{len(params.candidates)} boxes may hold a local minimum)"
+        )
+    else:
+        params = _Params(th, ga, ze, mw, (), (), minima)
+        source = "the caller's distance bound (minima=)"
+    leaves: list[Leaf] = []
+    undecided: list[Box] = []
+    queue: deque[Box] = deque([box])
+    processed = 0
+    found: tuple[Box, dict] | None = None
+    while queue and processed < max_boxes and found is None:
+        n = min(_bnb.BATCH, max_boxes - processed, len(queue))
+        batch = [queue.popleft() for _ in range(n)]
+        results = _bnb.map_boxes(_step, obj, params, batch, executor)
+        processed += n
+        for b, res in zip(batch, results, strict=True):
+            tag = res[0]
+            if tag in CONDITIONS:
+                leaves.append(Leaf(b, tag, res[1]))
+            elif tag == "counterexample":
+                if found is None:
+                    found = (b, res[1])
+            elif tag == "undecided":
+                undecided.append(b)
+            else:
+                queue.extend(b.bisect())
+    counts = {c: sum(1 for leaf in leaves if leaf.condition == c) for c in CONDITIONS}
+    if found is not None:
+        holds: bool | None = False
+        where = (
+            "every local minimum of f (all that can lie within zeta of the box were searched "
+            f"for in the box enlarged by zeta, {box.enlarge(ze)})"
+            if minima is None
+            else "the caller's set of minima"
+        )
+        reason = (
+            f"every point of the counterexample box {found[0]} (inside the box) has "
+            f"||grad f|| < theta, lambda_min(Hess f) > -gamma and distance > zeta from {where}"
+        )
+        undecided_out: tuple[Box, ...] = ()
+    else:
+        undecided.extend(queue)
+        counts["undecided"] = len(undecided)
+        undecided_out = tuple(undecided)
+        if undecided:
+            holds = None
+            reason = (
+                f"{len(undecided)} boxes undecided (min_width={float(mw):.3g}, "
+                f"max_boxes={max_boxes}): raise the budget or check them by hand"
+            )
+        else:
+            holds = True
+            reason = (
+                "every point of the box satisfies ||grad f|| >= theta, "
+                "lambda_min(Hess f) <= -gamma, or lies within zeta of a "
+                + ("proved local minimum" if minima is None else "minimum (caller's bound)")
+            )
+    counts.setdefault("undecided", 0)
+    return StrictSaddleReport(
+        holds, reason, box, th, ga, ze, counts, tuple(leaves),
+        None if found is None else found[0], None if found is None else found[1],
+        undecided_out, processed, search, source,
+        {"min_width": str(mw), "max_boxes": max_boxes},
+    )  # fmt: skip
