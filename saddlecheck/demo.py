@@ -182,7 +182,7 @@ def _toy(ctx: _Ctx) -> None:
         f"   [run]     GD from the exact saddle (0, 0): the gradient is 0, GD stops there; "
         f"[proved] not an eps-SOSP (lambda_min <= {g_cert.lambda_min[1]:.3g})"
     )
-    res = pgd(obj, p.x0, keep_path=True, **common)
+    res = pgd(obj, p.x0, keep_path=True, max_iter=200_000, **common)
     ctx.say(
         f"   [run]     PGD from (0, 0), eps = {float(eps):g}: {res.status} after "
         f"{res.iterations} iterations, {len(res.perturbations)} perturbations, "
@@ -257,7 +257,8 @@ def _matrix_factorization(ctx: _Ctx) -> None:
         f"lambda_min <= {start.lambda_min[1]:.4g} (exactly -2 sigma_1)"
     )
     f0 = obj.exact("value", p.x0)
-    res = pgd(obj, p.x0, eps=eps, ell=ell, rho=rho, delta_f=Fraction(int(f0.p), int(f0.q)), seed=0)
+    delta_f = Fraction(int(f0.p), int(f0.q))
+    res = pgd(obj, p.x0, eps=eps, ell=ell, rho=rho, delta_f=delta_f, seed=0, max_iter=500_000)
     ctx.say(
         f"   [run]     PGD from U = 0: {res.status} after {res.iterations} iterations, "
         f"{len(res.perturbations)} perturbations"

@@ -254,7 +254,7 @@ def test_analyze_undecided_at_a_tiny_budget(capsys):
 def test_run_pgd_from_the_saddle_is_certified(capsys, tmp_path):
     fig = tmp_path / "run.png"
     code, doc = run_json(capsys, "run", "problem:toy", "--eps", "0.01", "--quiet",
-                         "--plot", str(fig))  # fmt: skip
+                         "--max-iter", "100000", "--plot", str(fig))  # fmt: skip
     assert (code, doc["verdict"], doc["algorithm"]) == (0, "holds", "pgd")
     res = doc["result"]
     assert res["status"] == "terminated" and len(res["perturbations"]) >= 1

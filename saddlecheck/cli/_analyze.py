@@ -31,7 +31,10 @@ def analyze(args, target: Target) -> Outcome:
     """Run the analysis asked for by ``args`` on ``target``."""
     obj = target.objective
     box = parse_box(args.box, target, required=True, command="analyze")
-    consts = {k: parse_number(getattr(args, k), f"--{k}") for k in ("theta", "gamma", "zeta")}
+    consts = {
+        k: parse_number(getattr(args, k), f"--{k}", positive=True)
+        for k in ("theta", "gamma", "zeta")
+    }
     given = [k for k, v in consts.items() if v is not None]
     if given and len(given) != 3:
         missing = ", ".join(f"--{k}" for k in consts if consts[k] is None)
@@ -59,7 +62,7 @@ def analyze(args, target: Target) -> Outcome:
     else:
         out.lines.append(f"gradient and Hessian: {obj.dim} variables (shown with --json)")
 
-    k = smoothness(obj, box, rel_gap=float(parse_number(args.rel_gap, "--rel-gap")))
+    k = smoothness(obj, box, rel_gap=float(parse_number(args.rel_gap, "--rel-gap", positive=True)))
     data["smoothness"] = json.loads(k.to_json())
     out.lines.append(
         f"ell = sup ||Hess f||  <= {k.ell:.6g}  (proved; attained {k.ell_lower:.6g}, "

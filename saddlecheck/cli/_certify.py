@@ -13,7 +13,7 @@ from saddlecheck.cli._outcome import Outcome, verdict_word
 
 def rho_for(args, target: Target, out: Outcome) -> object:
     """``--rho``, else a proved ``rho`` over the box (``--box`` or the problem's), said so."""
-    rho = parse_number(args.rho, "--rho")
+    rho = parse_number(args.rho, "--rho", positive=True, allow_zero=True)
     if rho is not None:
         return rho
     box = parse_box(args.box, target, required=False, command=out.command)
@@ -38,7 +38,7 @@ def certify(args, target: Target) -> Outcome:
             "or --gamma (is lambda_min <= -gamma there?)"
         )
     if args.eps is not None:
-        eps = parse_number(args.eps, "--eps")
+        eps = parse_number(args.eps, "--eps", positive=True)
         rho = rho_for(args, target, out)
         cert = certify_sosp(obj, x, eps=eps, rho=rho)
         question = f"is x an eps-SOSP (eps={args.eps}, rho={float(rho):g})?"
@@ -48,7 +48,7 @@ def certify(args, target: Target) -> Outcome:
             "lambda_min": list(cert.lambda_min),
         }
     else:
-        gamma = parse_number(args.gamma, "--gamma")
+        gamma = parse_number(args.gamma, "--gamma", positive=True)
         cert = certify_strict_saddle_point(obj, x, gamma)
         question = f"is lambda_min(Hess f(x)) <= -gamma (gamma={args.gamma})?"
         data = {

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from saddlecheck import problems
-from saddlecheck._validation import InputError, check_point, to_rational
+from saddlecheck._validation import InputError, check_point, check_positive, to_rational
 from saddlecheck.box import Box, check_box
 from saddlecheck.objective import Objective
 
@@ -118,8 +118,19 @@ def parse_box(text: str | None, target: Target, *, required: bool, command: str)
     return target.box
 
 
-def parse_number(text: str | None, name: str) -> Fraction | None:
-    return None if text is None else to_rational(text, name)
+def parse_number(
+    text: str | None, name: str, *, positive: bool = False, allow_zero: bool = False
+) -> Fraction | None:
+    """An exact number from the command line (``None`` stays ``None``), named in errors.
+
+    >>> parse_number("1/4", "--eps", positive=True)
+    Fraction(1, 4)
+    """
+    if text is None:
+        return None
+    if positive:
+        return check_positive(name, text, allow_zero=allow_zero)
+    return to_rational(text, name)
 
 
 def as_float(q: object) -> float:

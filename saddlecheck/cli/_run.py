@@ -15,7 +15,7 @@ import json
 import sys
 from fractions import Fraction
 
-from saddlecheck._validation import InputError
+from saddlecheck._validation import InputError, check_open_unit
 from saddlecheck.certify import certify_sosp
 from saddlecheck.cli._inputs import Target, parse_box, parse_number, parse_point
 from saddlecheck.cli._outcome import Outcome, verdict_word
@@ -26,8 +26,11 @@ def constants(args, target: Target, x0: tuple[Fraction, ...]) -> tuple[dict, dic
     """``ell``, ``rho``, ``delta_f`` (exact where given) and where each came from."""
     obj = target.objective
     box = parse_box(args.box, target, required=False, command="run")
-    values = {k: parse_number(getattr(args, k), f"--{k.replace('_', '-')}")
-              for k in ("ell", "rho", "delta_f")}  # fmt: skip
+    values = {
+        k: parse_number(getattr(args, k), f"--{k.replace('_', '-')}", positive=True,
+                        allow_zero=(k == "rho"))
+        for k in ("ell", "rho", "delta_f")
+    }  # fmt: skip
     sources = {k: "given" for k, v in values.items() if v is not None}
     missing = [k for k, v in values.items() if v is None]
     if missing and box is None:
@@ -65,7 +68,7 @@ def run(args, target: Target) -> Outcome:
         x0 = tuple(target.x0)
     else:
         raise InputError("run needs a start point: pass --x0 like '0,0'")
-    eps = parse_number(args.eps, "--eps")
+    eps = parse_number(args.eps, "--eps", positive=True)
     values, sources, box = constants(args, target, x0)
     seed = 0 if args.seed is None else args.seed
     keep_path = bool(args.plot) and obj.dim == 2
@@ -73,7 +76,8 @@ def run(args, target: Target) -> Outcome:
                   delta_f=values["delta_f"], dps=args.dps, seed=seed)  # fmt: skip
     for name in ("c", "delta"):  # else the library's defaults
         if getattr(args, name) is not None:
-            common[name] = parse_number(getattr(args, name), f"--{name}")
+            common[name] = check_open_unit(f"--{name}", getattr(args, name),
+                                           closed_right=(name == "c"))  # fmt: skip
     algorithm = gd if args.gd else pgd
     label = "GD" if args.gd else "PGD"
     setup = algorithm(obj, x0, max_iter=0, **common)  # parameters and bound, no iterations
