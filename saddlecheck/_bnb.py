@@ -133,6 +133,17 @@ def rayleigh_ball(hess: Sequence) -> flint.arb:
     return q / sum((t * t for t in v), flint.arb(0))
 
 
+def jsonable(x: object) -> object:
+    """Floats as JSON numbers, infinities as the strings ``"inf"`` / ``"-inf"``."""
+    if isinstance(x, float) and not np.isfinite(x):
+        return "inf" if x > 0 else ("-inf" if x < 0 else "nan")
+    if isinstance(x, dict):
+        return {k: jsonable(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [jsonable(v) for v in x]
+    return x
+
+
 def hull(boxes: Sequence[Box]) -> Box:
     d = boxes[0].dim
     return Box(

@@ -18,7 +18,9 @@ cluster where ``grad f(p) = 0`` exactly and ``h = x - p``:
   even ``k`` with ``a < 0`` (not a minimum) or ``a > 0`` (not a maximum); a
   proved negative (positive) Hessian eigenvalue at ``p`` does the same;
 * **a strict local minimum**: ``f(p + h) - f(p) = sum_{k >= M} F_k(h)`` with
-  ``F_M >= c_F > 0`` on the cube surface and ``sum_{k > M} B_k delta^(k-M) < c_F``.
+  ``F_M >= c_F > 0`` on the cube surface (``M`` even): then
+  ``f(p + h) - f(p) >= ||h||^M (c_F - sum_{k > M} B_k ||h||^(k-M)) > 0`` for
+  ``0 < ||h||_inf`` small enough, ``B_k`` the sum of absolute coefficients of ``F_k``.
 
 For example the monkey saddle ``x^3 - 3 x y^2`` at 0: ``grad f = (3x^2 - 3y^2,
 -6xy)`` vanishes on the cube surface nowhere, so 0 is isolated, and
@@ -215,7 +217,7 @@ def analyse(obj: Objective, enclosure: Box, *, budget: int = 4000) -> Degenerate
                 return to_fraction(_eval(fparts[M], U).lower())
 
             cf = _min_on_cube_surface(flower, d, budget) if M % 2 == 0 else None
-            if cf is not None and _tail_small(fparts, M, cf, delta):
+            if cf is not None:  # the tail vanishes as ||h|| -> 0: a strict local minimum
                 is_min = True
                 facts.append(
                     f"x = {pt} is a strict local minimum: the degree-{M} part of "

@@ -79,7 +79,7 @@ class CriticalPoint:
         return {
             "enclosure": self.enclosure.to_json(),
             "kind": self.kind,
-            "lambda_min": list(self.lambda_min),
+            "lambda_min": _bnb.jsonable(list(self.lambda_min)),
             "unique": self.unique,
             "uniqueness_box": None
             if self.uniqueness_box is None

@@ -141,9 +141,9 @@ class StrictSaddleReport:
                 "counterexample": None
                 if self.counterexample is None
                 else self.counterexample.to_json(),
-                "evidence": self.evidence,
+                "evidence": _bnb.jsonable(self.evidence),
                 "undecided": [b.to_json() for b in self.undecided],
-                "leaves": [leaf.to_dict() for leaf in self.leaves],
+                "leaves": [_bnb.jsonable(leaf.to_dict()) for leaf in self.leaves],
                 "minima_source": self.minima_source,
                 "minima": None if self.minima is None else json.loads(self.minima.to_json()),
                 "options": self.options,

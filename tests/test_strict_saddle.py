@@ -126,6 +126,17 @@ def test_monkey_saddle_fails():
     assert rep.minima.minimum_candidates() == []
     assert rep.evidence["distance_lower"] == float("inf")
     recheck_counterexample(prob.objective, rep, np.random.default_rng(2))
+    data = json.loads(rep.to_json(), parse_constant=lambda c: pytest.fail(f"non-JSON {c}"))
+    assert data["evidence"]["distance_lower"] == "inf"
+
+
+def test_degenerate_minimum_serves_the_zeta_condition():
+    """x^4 + y^4: the minimum at 0 is degenerate (proved by expansion), yet covers its zeta-ball."""
+    obj = Objective("x**4 + y**4")
+    rep = check_strict_saddle(obj, Box([(-1, 1), (-1, 1)]), "0.1", "0.1", "0.5")
+    assert rep.holds is True and rep.counts["minimum"] > 0
+    assert rep.minima.minima() == [Box([(0, 0), (0, 0)])]
+    recheck_cover(obj, rep, np.random.default_rng(5))
 
 
 def _mf_report(d, r, **kw):
