@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 import flint
+import numpy as np
 
 from saddlecheck import _bnb
 from saddlecheck._validation import InputError, check_int, check_positive
@@ -234,6 +235,59 @@ def _far_from_minima(p: _Params, box: Box, dist: tuple | None) -> float | None:
     return _sqrt_down(gap) if gap > p.zeta * p.zeta else None
 
 
+def _fails_everywhere(obj: Objective, p: _Params, box: Box, loc=None) -> dict | None:
+    """The proof that all three conditions fail on every point of ``box``, or ``None``."""
+    if loc is None:
+        try:
+            loc = _bnb.local_enclosures(obj, box)
+        except InputError:
+            return None
+    hi2 = _bnb.grad_norm2_bounds(loc.grad)[1]
+    if not hi2 < flint.arb(_bnb.fq(p.theta * p.theta)):
+        return None
+    dist = None if p.distance is None else distance_bounds(p.distance, box)
+    far = _far_from_minima(p, box, dist)
+    if far is None:
+        return None
+    try:
+        mid, rad = arb_to_mid_rad(loc.hess)
+        lam_lo = interval_lambda_min(mid, rad)[0]
+    except OverflowError:
+        return None
+    if not lam_lo > -p.gamma:
+        return None
+    return {"grad_norm_upper": _up(hi2.upper().sqrt()), "lambda_min_lower": lam_lo,
+            "distance_lower": far}  # fmt: skip
+
+
+def _probe(obj: Objective, p: _Params, box: Box) -> tuple[Box, dict] | None:
+    """If all three conditions fail at the centre (floats), try small boxes around it.
+
+    A heuristic search only (the proof is :func:`_fails_everywhere`): it finds
+    counterexamples before breadth-first bisection reaches their scale.
+    """
+    c = box.midpoint()
+    try:
+        xc = np.array([float(v) for v in c])
+        if float(np.linalg.norm(obj.grad(xc))) >= float(p.theta):
+            return None
+        if float(np.linalg.eigvalsh(obj.hess(xc))[0]) <= -float(p.gamma):
+            return None
+    except (InputError, np.linalg.LinAlgError):
+        return None
+    point = Box([(v, v) for v in c])
+    dist = None if p.distance is None else distance_bounds(p.distance, point)
+    if _far_from_minima(p, point, dist) is None:
+        return None
+    w = box.max_width()
+    for k in (2, 4, 6, 8, 10):
+        small = Box.around(c, w / 2**k).intersect(box)
+        ev = _fails_everywhere(obj, p, small)
+        if ev is not None:
+            return small, ev
+    return None
+
+
 def _step(obj: Objective, p: _Params, box: Box) -> tuple:
     try:
         loc = _bnb.local_enclosures(obj, box)
@@ -241,9 +295,8 @@ def _step(obj: Objective, p: _Params, box: Box) -> tuple:
         if box.max_width() > p.min_width:
             return ("split",)
         raise
-    lo2, hi2 = _bnb.grad_norm2_bounds(loc.grad)
-    t2 = flint.arb(_bnb.fq(p.theta * p.theta))
-    if lo2 >= t2:
+    lo2 = _bnb.grad_norm2_bounds(loc.grad)[0]
+    if lo2 >= flint.arb(_bnb.fq(p.theta * p.theta)):
         return ("gradient", _down(lo2.lower().sqrt()))
     rq = _bnb.rayleigh_ball(loc.hess)
     if rq <= flint.arb(_bnb.fq(-p.gamma)):
@@ -252,23 +305,12 @@ def _step(obj: Objective, p: _Params, box: Box) -> tuple:
     near = _near_minimum(p, box, dist)
     if near is not None:
         return ("minimum", near)
-    if hi2 < t2:
-        far = _far_from_minima(p, box, dist)
-        if far is not None:
-            try:
-                mid, rad = arb_to_mid_rad(loc.hess)
-                lam_lo = interval_lambda_min(mid, rad)[0]
-            except OverflowError:
-                lam_lo = -math.inf
-            if lam_lo > -p.gamma:
-                return (
-                    "counterexample",
-                    {
-                        "grad_norm_upper": _up(hi2.upper().sqrt()),
-                        "lambda_min_lower": lam_lo,
-                        "distance_lower": far,
-                    },
-                )
+    ev = _fails_everywhere(obj, p, box, loc)
+    if ev is not None:
+        return ("counterexample", ev, box)
+    found = _probe(obj, p, box)
+    if found is not None:
+        return ("counterexample", found[1], found[0])
     if box.max_width() <= p.min_width:
         return ("undecided",)
     return ("split",)
@@ -375,7 +417,7 @@ def check_strict_saddle(
                 leaves.append(Leaf(b, tag, res[1]))
             elif tag == "counterexample":
                 if found is None:
-                    found = (b, res[1])
+                    found = (res[2], res[1])
             elif tag == "undecided":
                 undecided.append(b)
             else:
