@@ -21,13 +21,12 @@ from types import SimpleNamespace
 import mpmath
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 import saddlecheck._pgd_steps as steps_module
 from saddlecheck import Box, InputError, Objective
 from saddlecheck.certify import certify_sosp
-from saddlecheck.claims import parameter_formulas
 from saddlecheck.pgd import PGDStepper, gd, pgd, pgd_li, pgd_params
 
 TOY = "x**4/4 - x**2/2 + y**2/2"
@@ -46,6 +45,24 @@ def toy():
 positive = st.fractions(min_value=Fraction(1, 1000), max_value=1000)
 
 
+def formulas_50_digits(ell, rho, eps, c, delta, delta_f, dim) -> dict:
+    """Algorithm 2's parameters straight from DESIGN.md s.1, in 50-digit mpmath."""
+    with mpmath.workdps(50):
+        L, P, E, C, D, F = (
+            mpmath.mpf(Fraction(v).numerator) / Fraction(v).denominator
+            for v in (ell, rho, eps, c, delta, delta_f)
+        )
+        chi = 3 * max(mpmath.log(dim * L * F / (C * E**2 * D)), 4)
+        return {
+            "chi": chi,
+            "eta": C / L,
+            "r": mpmath.sqrt(C) / chi**2 * E / L,
+            "g_thres": mpmath.sqrt(C) / chi**2 * E,
+            "f_thres": C / chi**3 * mpmath.sqrt(E**3 / P),
+            "t_thres": chi / C**2 * L / mpmath.sqrt(P * E),
+        }
+
+
 @given(
     ell=positive,
     rho=positive,
@@ -56,15 +73,27 @@ positive = st.fractions(min_value=Fraction(1, 1000), max_value=1000)
     dim=st.integers(1, 1000),
     dps=st.sampled_from([None, 30]),
 )
+@example(Fraction(23, 4), 9, Fraction(4, 23**2), 1, Fraction(1, 100), 3, 20, None)
+@example(288, 72, Fraction(1, 64), Fraction(1, 4), Fraction(1, 2), 7, 6, 30)
 def test_T1_parameter_formulas(ell, rho, eps_frac, c, delta, delta_f, dim, dps):
-    """T1: Algorithm 2's formulas, chi >= 12, r = g_thres/ell,
-    f_thres/t_thres = c^3 eps^2/(chi^4 ell), t_window = ceil(t_thres); checked by
-    saddlecheck.claims against its own 50-digit evaluation (eps <= ell^2/rho)."""
+    """T1 (eps <= ell^2/rho): every parameter equals its formula evaluated in 50 digits, to
+    the run's precision (float64: 4 ulps; 30 digits: 10^-29 relative); chi >= 12;
+    r = g_thres/ell; f_thres/t_thres = c^3 eps^2/(chi^4 ell); t_window = ceil(t_thres)."""
     eps = eps_frac * ell * ell / rho
     p = pgd_params(ell, rho, eps, c, delta, delta_f, dim, dps=dps)
-    verdict = parameter_formulas(p)
-    assert verdict.holds is True, verdict.message
-    assert p.chi >= 12 and p.t_window >= p.t_thres > p.t_window - 1
+    want = formulas_50_digits(ell, rho, eps, c, delta, delta_f, dim)
+    rel = 4 * 2.0**-53 if dps is None else mpmath.mpf(10) ** -29
+    with mpmath.workdps(50):
+        for name, w in want.items():
+            assert abs(mpmath.mpf(getattr(p, name)) - w) <= rel * abs(w), name
+        chi, ell_m = mpmath.mpf(p.chi), mpmath.mpf(p.ell)
+        assert chi >= 12
+        assert abs(mpmath.mpf(p.r) * ell_m / mpmath.mpf(p.g_thres) - 1) <= 4 * rel
+        ratio = mpmath.mpf(p.f_thres) / mpmath.mpf(p.t_thres)
+        identity = mpmath.mpf(p.c) ** 3 * mpmath.mpf(p.eps) ** 2 / (chi**4 * ell_m)
+        assert abs(ratio / identity - 1) <= 16 * rel
+    t = want["t_thres"]
+    assert p.t_window == int(mpmath.ceil(t)) or abs(t - mpmath.nint(t)) < 10**-40
     assert isinstance(p.t_window, int)
     assert isinstance(p.eta, float if dps is None else mpmath.mpf)
 
@@ -324,3 +353,24 @@ def test_to_json_round_trips_the_numbers(toy):
                 assert [mpmath.mpf(v) for v in data["x"]] == list(res.x)
         assert data["params"]["t_window"] == res.params.t_window
     assert "iteration bound" in res.explain() and math.isfinite(res.bound.value)
+
+
+def test_trace_feeds_the_claims_module(toy):
+    """result.trace() is the chain of points the claims read (x_tilde and x_tilde + xi
+    both present): saddlecheck.claims finds T2, T3, T7 and T10 true on a run."""
+    from saddlecheck import claims
+
+    res = pgd(toy, [0.5, -0.5], seed=4, keep_path=True, **TOY_KW)
+    tr = res.trace()
+    assert len(tr.f) == res.iterations + 1 + len(res.perturbations)
+    assert int(tr.jumps.sum()) == len(res.perturbations) and tr.terminated
+    xis = np.array([e.xi for e in res.perturbations])
+    assert np.allclose(tr.xis(), xis, rtol=0, atol=4 * 2.0**-53 * np.abs(tr.points).max())
+    p = res.params
+    for verdict in (
+        claims.descent(tr, p),
+        claims.perturbation_cost(tr, p),
+        claims.perturbation_count(tr, -0.25, p),
+        claims.improve_or_localize(tr, p),
+    ):
+        assert verdict.holds is True, verdict.message

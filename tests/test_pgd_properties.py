@@ -14,8 +14,6 @@ precision (round-off allowance ``64 u`` times the magnitude of the terms, with
   window decreases ``f`` by ``>= f_thres``;
 * T10 improve or localize: ``||x_tau - x_a||^2 <= 2 eta (t - a)(f(x_a) - f(x_t))``
   for ``a <= tau <= t`` on every gradient-descent segment;
-* T1 the parameters (independent 50-digit oracle);
-
 and T5 (second order, rate ``<= delta``) is checked statistically over seeds.
 
 The deterministic claims need ``c <= 1`` only; the paper's ``c_max`` is unknown,
@@ -47,7 +45,7 @@ from hypothesis import strategies as st
 
 from saddlecheck import Objective
 from saddlecheck.certify import certify_sosp
-from saddlecheck.pgd import pgd, pgd_params
+from saddlecheck.pgd import pgd
 from saddlecheck.problems import matrix_factorization
 
 R = Fraction(3, 2)  # region |z1| <= R of the rotated toy
@@ -308,34 +306,3 @@ def test_T5_second_order_failures_at_rate_at_most_delta(d):
         failures += certify_sosp(obj, res.x, eps=eps, rho=TOY_RHO).holds is not True
     crit = _binomial_critical(n, Fraction(1, 10), Fraction(1, 10**7))
     assert failures < crit, f"{failures} of {n} runs failed; critical count {crit}"
-
-
-def test_T1_against_an_independent_50_digit_oracle():
-    """T1: every parameter equals its formula evaluated directly in 50-digit mpmath,
-    to the run's precision (float64: a few ulps; 30 digits: a few units of 10^-30)."""
-    cases = [
-        (11, 12, Fraction(1, 100), Fraction(1, 2), Fraction(1, 10), Fraction(5, 4), 2),
-        (Fraction(23, 4), 9, Fraction(1, 36), 1, Fraction(1, 100), 3, 20),
-        (288, 72, Fraction(288**2, 72 * 64), Fraction(1, 4), Fraction(1, 2), 7, 6),
-    ]
-    for ell, rho, eps, c, delta, delta_f, dim in cases:
-        with mpmath.workdps(50):
-            L, P, E, C, D, F = (
-                mpmath.mpf(Fraction(v).numerator) / Fraction(v).denominator
-                for v in (ell, rho, eps, c, delta, delta_f)
-            )
-            chi = 3 * max(mpmath.log(dim * L * F / (C * E**2 * D)), 4)
-            want = {
-                "chi": chi,
-                "eta": C / L,
-                "r": mpmath.sqrt(C) / chi**2 * E / L,
-                "g_thres": mpmath.sqrt(C) / chi**2 * E,
-                "f_thres": C / chi**3 * mpmath.sqrt(E**3 / P),
-                "t_thres": chi / C**2 * L / mpmath.sqrt(P * E),
-            }
-        for dps, rel in ((None, 4 * 2.0**-53), (30, mpmath.mpf(10) ** -29)):
-            p = pgd_params(ell, rho, eps, c, delta, delta_f, dim, dps=dps)
-            with mpmath.workdps(50):
-                for name, w in want.items():
-                    assert abs(mpmath.mpf(getattr(p, name)) - w) <= rel * abs(w), name
-                assert p.t_window == int(mpmath.ceil(want["t_thres"]))
