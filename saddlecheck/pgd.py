@@ -135,10 +135,11 @@ def _setup(obj, x0, eps, ell, rho, box, c, delta, delta_f, dps, seed, max_iter) 
         from saddlecheck.smoothness import smoothness
 
         k = smoothness(obj, box)
+        for name, value in (("ell", ell), ("rho", rho)):
+            if value is None:
+                sources[name] = "smoothness(obj, box) (proved upper bound)"
         ell = k.ell if ell is None else ell
         rho = k.rho if rho is None else rho
-        sources.update(ell="smoothness(obj, box) (proved upper bound)")
-        sources.update(rho="smoothness(obj, box) (proved upper bound)")
     sources.setdefault("ell", "given")
     sources.setdefault("rho", "given")
     with B.context():
