@@ -34,20 +34,15 @@ caller's lower bound.
 from __future__ import annotations
 
 import json
-import math
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-import flint
-import numpy as np
-
 from saddlecheck import _bnb
+from saddlecheck import _covering as _cov
 from saddlecheck._validation import InputError, check_int, check_positive
-from saddlecheck.arith.backends import arb_to_mid_rad, float_down, float_up
-from saddlecheck.arith.symmetric import interval_lambda_min
 from saddlecheck.box import Box, check_box
 from saddlecheck.critical import CriticalPoints, critical_points
 from saddlecheck.objective import Objective
@@ -152,170 +147,6 @@ class StrictSaddleReport:
         )
 
 
-# -- per-box step (pure; runs in workers) ------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Params:
-    theta: Fraction
-    gamma: Fraction
-    zeta: Fraction
-    min_width: Fraction
-    minima: tuple[Box, ...]  # proved local minima (boxes containing one each)
-    candidates: tuple[Box, ...]  # boxes containing every local minimum near the box
-    distance: Callable | None  # the caller's bound(s)
-
-
-def _down(a: flint.arb) -> float:
-    return float_down(_bnb.to_fraction(a.lower())) if a.is_finite() else -math.inf
-
-
-def _up(a: flint.arb) -> float:
-    return float_up(_bnb.to_fraction(a.upper())) if a.is_finite() else math.inf
-
-
-def _sqrt_down(q: Fraction) -> float:
-    r = math.sqrt(float_down(q)) if q > 0 else 0.0
-    while r > 0 and Fraction(r) ** 2 > q:
-        r = math.nextafter(r, 0)
-    return r
-
-
-def _sqrt_up(q: Fraction) -> float:
-    r = math.sqrt(float_up(q))
-    while Fraction(r) ** 2 < q:
-        r = math.nextafter(r, math.inf)
-    return r
-
-
-def _sup_dist2(x: Box, m: Box) -> Fraction:
-    """``max_{a in x, b in m} ||a - b||^2``, exactly."""
-    return sum(
-        (max(xh - ml, mh - xl) ** 2 for (xl, xh), (ml, mh) in zip(x.intervals, m.intervals,
-                                                                  strict=True)),
-        Fraction(0),
-    )  # fmt: skip
-
-
-def _inf_dist2(x: Box, m: Box) -> Fraction:
-    """``min_{a in x, b in m} ||a - b||^2``, exactly."""
-    return sum(
-        (max(Fraction(0), ml - xh, xl - mh) ** 2
-         for (xl, xh), (ml, mh) in zip(x.intervals, m.intervals, strict=True)),
-        Fraction(0),
-    )  # fmt: skip
-
-
-def distance_bounds(fn: Callable, box: Box) -> tuple[float | None, float]:
-    """``(lower, upper)`` from a caller's ``minima`` function (a float is an upper bound)."""
-    out = fn(box)
-    if isinstance(out, tuple):
-        lo, hi = out
-        return (None if lo is None else float(lo)), float(hi)
-    return None, float(out)
-
-
-def _near_minimum(p: _Params, box: Box, dist: tuple | None) -> float | None:
-    if dist is not None:
-        return dist[1] if dist[1] <= p.zeta else None
-    z2 = p.zeta * p.zeta
-    for m in p.minima:
-        s = _sup_dist2(box, m)
-        if s <= z2:
-            return _sqrt_up(s)
-    return None
-
-
-def _far_from_minima(p: _Params, box: Box, dist: tuple | None) -> float | None:
-    if dist is not None:
-        return dist[0] if dist[0] is not None and dist[0] > p.zeta else None
-    if not p.candidates:
-        return math.inf
-    gap = min(_inf_dist2(box, m) for m in p.candidates)
-    return _sqrt_down(gap) if gap > p.zeta * p.zeta else None
-
-
-def _fails_everywhere(obj: Objective, p: _Params, box: Box, loc=None) -> dict | None:
-    """The proof that all three conditions fail on every point of ``box``, or ``None``."""
-    if loc is None:
-        try:
-            loc = _bnb.local_enclosures(obj, box)
-        except InputError:
-            return None
-    hi2 = _bnb.grad_norm2_bounds(loc.grad)[1]
-    if not hi2 < flint.arb(_bnb.fq(p.theta * p.theta)):
-        return None
-    dist = None if p.distance is None else distance_bounds(p.distance, box)
-    far = _far_from_minima(p, box, dist)
-    if far is None:
-        return None
-    try:
-        mid, rad = arb_to_mid_rad(loc.hess)
-        lam_lo = interval_lambda_min(mid, rad)[0]
-    except OverflowError:
-        return None
-    if not lam_lo > -p.gamma:
-        return None
-    return {"grad_norm_upper": _up(hi2.upper().sqrt()), "lambda_min_lower": lam_lo,
-            "distance_lower": far}  # fmt: skip
-
-
-def _probe(obj: Objective, p: _Params, box: Box) -> tuple[Box, dict] | None:
-    """If all three conditions fail at the centre (floats), try small boxes around it.
-
-    A heuristic search only (the proof is :func:`_fails_everywhere`): it finds
-    counterexamples before breadth-first bisection reaches their scale.
-    """
-    c = box.midpoint()
-    try:
-        xc = np.array([float(v) for v in c])
-        if float(np.linalg.norm(obj.grad(xc))) >= float(p.theta):
-            return None
-        if float(np.linalg.eigvalsh(obj.hess(xc))[0]) <= -float(p.gamma):
-            return None
-    except (InputError, np.linalg.LinAlgError):
-        return None
-    point = Box([(v, v) for v in c])
-    dist = None if p.distance is None else distance_bounds(p.distance, point)
-    if _far_from_minima(p, point, dist) is None:
-        return None
-    w = box.max_width()
-    for k in (2, 4, 6, 8, 10):
-        small = Box.around(c, w / 2**k).intersect(box)
-        ev = _fails_everywhere(obj, p, small)
-        if ev is not None:
-            return small, ev
-    return None
-
-
-def _step(obj: Objective, p: _Params, box: Box) -> tuple:
-    try:
-        loc = _bnb.local_enclosures(obj, box)
-    except InputError:
-        if box.max_width() > p.min_width:
-            return ("split",)
-        raise
-    lo2 = _bnb.grad_norm2_bounds(loc.grad)[0]
-    if lo2 >= flint.arb(_bnb.fq(p.theta * p.theta)):
-        return ("gradient", _down(lo2.lower().sqrt()))
-    rq = _bnb.rayleigh_ball(loc.hess)
-    if rq <= flint.arb(_bnb.fq(-p.gamma)):
-        return ("hessian", _up(rq))
-    dist = None if p.distance is None else distance_bounds(p.distance, box)
-    near = _near_minimum(p, box, dist)
-    if near is not None:
-        return ("minimum", near)
-    ev = _fails_everywhere(obj, p, box, loc)
-    if ev is not None:
-        return ("counterexample", ev, box)
-    found = _probe(obj, p, box)
-    if found is not None:
-        return ("counterexample", found[1], found[0])
-    if box.max_width() <= p.min_width:
-        return ("undecided",)
-    return ("split",)
-
-
 # -- the driver ---------------------------------------------------------------------
 
 
@@ -391,7 +222,7 @@ def check_strict_saddle(
                 f"the minima search needs f on the box enlarged by zeta, {big}: {exc}; "
                 "pass minima= (a distance bound) or a smaller zeta"
             ) from None
-        params = _Params(th, ga, ze, mw, tuple(search.minima()),
+        params = _cov.Params(th, ga, ze, mw, tuple(search.minima()),
                          tuple(search.minimum_candidates()), None)  # fmt: skip
         source = (
             f"{len(params.minima)} proved local minima of critical_points on {big} "
@@ -399,7 +230,7 @@ def check_strict_saddle(
             f"{len(params.candidates)} boxes may hold a local minimum)"
         )
     else:
-        params = _Params(th, ga, ze, mw, (), (), minima)
+        params = _cov.Params(th, ga, ze, mw, (), (), minima)
         source = "the caller's distance bound (minima=)"
     leaves: list[Leaf] = []
     undecided: list[Box] = []
@@ -409,7 +240,7 @@ def check_strict_saddle(
     while queue and processed < max_boxes and found is None:
         n = min(_bnb.BATCH, max_boxes - processed, len(queue))
         batch = [queue.popleft() for _ in range(n)]
-        results = _bnb.map_boxes(_step, obj, params, batch, executor)
+        results = _bnb.map_boxes(_cov.step, obj, params, batch, executor)
         processed += n
         for b, res in zip(batch, results, strict=True):
             tag = res[0]
