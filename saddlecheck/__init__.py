@@ -12,8 +12,11 @@ from saddlecheck.certify import (
     certify_strict_saddle_point,
     verify_certificate,
 )
+from saddlecheck.critical import critical_points
 from saddlecheck.objective import Objective
+from saddlecheck.pgd import gd, pgd, pgd_li, pgd_params
 from saddlecheck.smoothness import Smoothness, smoothness
+from saddlecheck.strict_saddle import check_strict_saddle
 
 __all__ = [
     "Box",
@@ -21,8 +24,14 @@ __all__ = [
     "Objective",
     "Smoothness",
     "certify_sosp",
+    "check_strict_saddle",
     "certify_strict_saddle_point",
+    "critical_points",
+    "gd",
     "lambda_min_enclosure",
+    "pgd",
+    "pgd_li",
+    "pgd_params",
     "smoothness",
     "verify_certificate",
 ]
