@@ -345,3 +345,28 @@ def test_demo_fast(capsys, tmp_path):
                            "matrix_factorization_pgd.png", "octopus_race.png"])  # fmt: skip
     assert all((out_dir / p).stat().st_size > 10_000 for p in pngs)
     assert "all checks passed" in out
+
+
+def test_proofs_exit_codes(capsys, monkeypatch):
+    code, doc = run_json(capsys, "proofs", "descent")
+    assert (code, doc["verdict"]) == (0, "holds") and doc["counts"]["proved"] >= 1
+    assert set(doc["steps"]) == {"descent"}
+    assert_bad_input(capsys, "proofs", "no_such_module", mentions="unknown proofs module")
+
+    import proofs
+    from proofs._step import Step
+
+    ok = Step("t.a", "a", "exact", "proved")
+    open_ = Step("t.b", "b", "numeric", "open", (), "sampled only")
+    bad = Step("t.c", "c", "exact", "refuted", (), "fails at 0")
+    for steps, expected in (([ok], 0), ([ok, open_], 3), ([ok, open_, bad], 1)):
+        monkeypatch.setattr(proofs, "run_all", lambda modules, s=steps: {"t": s})
+        code, doc = run_json(capsys, "proofs")
+        assert code == expected, (steps, doc["counts"])
+
+
+def test_full_proofs_run_matches_its_counts(capsys):
+    code, doc = run_json(capsys, "proofs")
+    c = doc["counts"]
+    assert code == (1 if c["refuted"] else 3 if c["open"] else 0)
+    assert sum(c.values()) == sum(len(v) for v in doc["steps"].values())

@@ -26,6 +26,7 @@ is lambda_min(Hess f(x)) <= -gamma (gamma=1)? HOLDS (exact arithmetic)
 from __future__ import annotations
 
 import json
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -118,8 +119,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERNAL
-    if args.json:
-        print(json.dumps(outcome.json_document(_version()), indent=2))
-    else:
-        print(outcome.text())
+    try:
+        if args.json:
+            print(json.dumps(outcome.json_document(_version()), indent=2))
+        else:
+            print(outcome.text())
+        sys.stdout.flush()
+    except BrokenPipeError:  # `saddlecheck ... | head`: the reader left; keep the exit code
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return outcome.exit_code

@@ -116,6 +116,7 @@ def build_parser(version: str) -> argparse.ArgumentParser:
     _common(g)
 
     pr = subs.add_parser("proofs", help="run the machine-checked derivations in proofs/")
+    pr.add_argument("modules", nargs="*", metavar="MODULE", help="modules to run (default: all)")
     _common(pr)
 
     dm = subs.add_parser("demo", help="the paper's story in under two minutes")

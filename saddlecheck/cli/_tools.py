@@ -50,25 +50,31 @@ def guard(args) -> Outcome:
 
 
 def proofs(args) -> Outcome:
-    """Run every module of ``proofs/``: 0 all proved, 1 a step refuted, 3 a step open."""
+    """Run ``proofs/``: exit 0 when every step is proved, 1 when one is refuted, 3 when open.
+
+    A refuted step is a result (a recalled statement of the analysis that is
+    false as stated, with the counterexample), so ``saddlecheck proofs`` exits 1
+    while any exists; ``python -m proofs`` exits 0 whenever every module ran.
+    """
     try:
         import proofs as proofs_pkg
+        from proofs._report import counts, text_table
     except ImportError:
         raise InputError("the proofs package is not importable; run from the repository "
                          "(pip install -e .)") from None  # fmt: skip
-    steps = proofs_pkg.run_all()
-    statuses = [s.status for s in steps]
-    if "refuted" in statuses:
-        verdict = False
-    elif "open" in statuses:
-        verdict = None
-    else:
-        verdict = True
+    unknown = [m for m in args.modules if m not in proofs_pkg.MODULES]
+    if unknown:
+        raise InputError(f"unknown proofs module(s) {unknown}; choose from "
+                         f"{', '.join(proofs_pkg.MODULES)}")  # fmt: skip
+    results = proofs_pkg.run_all(tuple(args.modules) or proofs_pkg.MODULES)
+    c = counts(results)
+    verdict = False if c["refuted"] else (None if c["open"] else True)
     out = Outcome("proofs", verdict=verdict)
-    out.lines.append(proofs_pkg.table(steps))
-    counts = {k: statuses.count(k) for k in ("proved", "refuted", "open")}
-    out.lines.append(", ".join(f"{v} {k}" for k, v in counts.items()))
-    out.data = {"counts": counts, "steps": [s.to_dict() for s in steps]}
+    out.lines.append(text_table(results))
+    out.data = {
+        "counts": c,
+        "steps": {name: [s.to_dict() for s in steps] for name, steps in results.items()},
+    }
     return out
 
 
