@@ -248,7 +248,7 @@ def _matrix_factorization(ctx: _Ctx) -> None:
     )
     ctx.say(
         f"   constants: ell = 8 Gamma = {ell:g}, rho = 12 sqrt(Gamma) = {rho:g} with Gamma = "
-        f"{G} (the paper's region constants, recalled [R]; proofs/ checks them)"
+        f"{G} (recalled [R]; re-derived in proofs/mf_region.py)"
     )
     eps = Fraction(1, 100)
     start = certify_sosp(obj, p.x0, eps=eps, rho=rho)
