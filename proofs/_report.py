@@ -44,7 +44,8 @@ def text_table(results: dict[str, list[Step]], width: int = 100) -> str:
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    """A code span for a GitHub table cell (``|`` escaped, no HTML read into ``<...>``)."""
+    return "`" + text.replace("`", "'").replace("|", "\\|").replace("\n", " ") + "`"
 
 
 def markdown_table(results: dict[str, list[Step]]) -> str:

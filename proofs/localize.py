@@ -1,4 +1,4 @@
-"""Improve or localize (Jin et al., JACM 2021, Lemma 4.3; CLAIMS section 2, T10).
+"""Improve or localize (Jin et al., JACM 2021; CLAIMS section 2 [J], property T10).
 
 For gradient descent ``x_{i+1} = x_i - eta grad f(x_i)`` with ``eta <= 1/ell``
 and ``0 < tau <= t``:

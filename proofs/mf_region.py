@@ -1,6 +1,7 @@
 """Matrix factorization: smoothness constants on ``{||U||_2^2 < Gamma}`` (CLAIMS section 4, [R]).
 
-Recalled claim (Jin et al., ICML 2017, Lemma 6): for ``Gamma >= sigma_1``, ``f`` is
+Recalled claim (Jin et al., ICML 2017, section 5; lemma numbers here are as recalled,
+not checked against the text, e.g. "Lemma 6"): for ``Gamma >= sigma_1``, ``f`` is
 ``8 Gamma``-smooth and ``12 sqrt(Gamma)``-Hessian Lipschitz on the region.
 
 Findings checked here, with ``||D||_F = 1``, ``E = U U^T - M``:
@@ -374,7 +375,7 @@ def check(smooth_const=8, hess_lip_const=12, max_boxes=6000) -> list[Step]:
     steps.append(
         chain(
             "mf_region.lemma",
-            f"Lemma 6: f is {cs} Gamma-smooth and {ch} sqrt(Gamma)-Hessian "
+            f"region lemma: f is {cs} Gamma-smooth and {ch} sqrt(Gamma)-Hessian "
             "Lipschitz on {||U||_2^2 < Gamma}",
             [steps[0], steps[2]],
             assumptions=HYP,

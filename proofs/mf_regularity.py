@@ -1,6 +1,6 @@
 """Matrix factorization is ``(2 sigma_r/3, 10 sigma_1)``-regular near its minima (CLAIMS s.4, [R]).
 
-Recalled claim (Jin et al., ICML 2017, Lemma 8): for ``dist(U, {V* R}) <=
+Recalled claim (Jin et al., ICML 2017, section 5, "Lemma 8" as recalled): for ``dist(U, {V* R}) <=
 sigma_r^(1/2)/3``, with ``U* = P(U)`` the closest minimum and ``Delta = U - U*``,
 
     <grad f(U), Delta> >= (alpha/2) ||Delta||^2 + ||grad f(U)||^2 / (2 beta),

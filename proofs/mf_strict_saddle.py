@@ -1,6 +1,6 @@
-"""Matrix factorization: the strict-saddle constants of Lemma 7 (CLAIMS section 4, [R]).
+"""Matrix factorization: the strict-saddle constants (CLAIMS section 4, [R]).
 
-Recalled claim (Jin et al., ICML 2017, Lemma 7): every ``U`` has
+Recalled claim (Jin et al., ICML 2017, section 5, "Lemma 7" as recalled): every ``U`` has
 ``||grad f(U)|| >= theta`` or ``lambda_min(Hess f(U)) <= -gamma`` or
 ``dist(U, {V* R}) <= zeta`` with ``(theta, gamma, zeta) = (sigma_r^(3/2)/24,
 sigma_r/3, sigma_r^(1/2)/3)``. Units: by homogeneity (``f_{s^2 M}(s U) = s^4
@@ -12,13 +12,14 @@ neighbourhood), ``E = U U^T - M``:
 
     Hess[Delta, Delta] = ||Delta Delta^T||^2 - 3||E||^2 + 4<grad f, Delta>      (identity)
     ||E|| >= ||U* Delta^T + Delta U*^T|| - ||Delta Delta^T|| >= (sqrt 2 - t) t  (U*^T Delta sym.)
-    L1 (Ge, Jin, Zheng 2017, Lemma 6):   ||Delta Delta^T||^2 <= 2 ||E||^2
-    L2 (Tu et al. 2016, Lemma 5.4):      ||E||^2 >= 2(sqrt 2 - 1) t^2
+    L1 (Ge, Jin, Zheng 2017):   ||Delta Delta^T||^2 <= 2 ||E||^2
+    L2 (Tu et al. 2016):        ||E||^2 >= 2(sqrt 2 - 1) t^2
 
 so with ``||grad f|| < theta_c``: ``lambda_min <= Hess[Delta,Delta]/t^2 <
 min(t^2 - 3(sqrt 2 - t)^2, -2(sqrt 2 - 1)) + 4 theta_c/t``, which is
 ``<= -gamma_c`` for all ``t >= zeta_c`` (interval arithmetic). L1 and L2 are
-cited, not re-derived (numeric spot checks only).
+cited, not re-derived (numeric spot checks only); their lemma numbers
+(GJZ Lemma 6, Tu et al. Lemma 5.4) are as recalled.
 
 ``r = 1``, all ``d`` (unconditional): rotating ``M = sigma v v^T`` to ``e1 e1^T``
 reduces to ``U = (a, b, 0, ...)``, ``a, b >= 0``, with exact formulas for

@@ -1,13 +1,13 @@
 """Matrix factorization: the constants of the final theorem (CLAIMS section 4, [R] and [D]).
 
-Recalled statement (Jin et al., ICML 2017, Theorem 9): with
+Recalled statement (Jin et al., ICML 2017, section 5, "Theorem 9" as recalled): with
 ``sqrt(Gamma) = 2 max(||U0||, 3 sqrt(sigma_1))``, PGD(li) with ``ell = 8 Gamma``,
 ``rho = 12 sqrt(Gamma)``, ``eps~ = sigma_r^2/(108 sqrt(Gamma))``,
 ``Delta_f = r Gamma^2/2``, ``beta = 10 sigma_1`` finds an ``eps``-close point in
 ``O((Gamma/sigma_r)^4 log^4(...) + kappa log(sigma_r/eps))`` iterations.
 
 Checked: ``min(theta, gamma^2/rho) = sigma_r^2/(108 sqrt(Gamma))`` with the
-strict-saddle constants of Lemma 7 (the ``108``); the choice of ``Gamma``
+strict-saddle constants (the ``108``); the choice of ``Gamma``
 satisfies ``Gamma >= sigma_1`` and puts ``U0`` in the region;
 ``Delta_f = r Gamma^2/2 >= f(U0) - f*``; ``eps~ <= ell^2/rho`` (Theorem 3's
 hypothesis); and ``ell Delta_f/eps~^2 = 46656 r (Gamma/sigma_r)^4``: the
@@ -157,10 +157,9 @@ def check(den=108, count_const=46656) -> list[Step]:
             "symbolic",
             "open",
             ("mf_region.lemma",),
-            "not derived here: Lemma 6's constants hold only on the region, so Theorem 9 also "
-            "needs the "
-            "iterates (and perturbations) to stay inside it; the paper's proof argues this "
-            "separately",
+            "not derived here: the region lemma's constants hold only on the region, so the "
+            "theorem also needs the iterates (and perturbations) to stay inside it; the "
+            "paper's proof argues this separately",
         )
     )
     return steps

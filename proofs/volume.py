@@ -6,7 +6,7 @@ ball of radius ``r``, where ``V_d = pi^(d/2)/Gamma(d/2 + 1)`` and
 
     g(d) = Gamma(d/2 + 1) / (sqrt(pi d) Gamma(d/2 + 1/2)).
 
-Claim (Jin et al., ICML 2017, proof of Lemma 14): ``g(d) <= 1`` for all
+Claim (Jin et al., ICML 2017, proof of the escape lemma): ``g(d) <= 1`` for all
 ``d >= 1``. Argument checked here: log-convexity of Gamma (Bohr-Mollerup) at
 two midpoints with ``Gamma(x + 1) = x Gamma(x)`` gives Wendel's bounds
 
