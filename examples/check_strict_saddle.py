@@ -23,8 +23,6 @@ from __future__ import annotations
 import sys
 
 import saddlecheck as sc
-from saddlecheck.critical import critical_points
-from saddlecheck.strict_saddle import check_strict_saddle
 
 CANDIDATES = [  # (theta, gamma, zeta), read exactly
     ("1/10", "1/2", "3/10"),
@@ -37,12 +35,12 @@ def main(argv: list[str]) -> int:
     obj = sc.Objective("(a*b - 1)**2/2 + (a**2 + b**2)/8")
     box = sc.Box([(-2, 2), (-2, 2)])
 
-    pts = critical_points(obj, box)
+    pts = sc.critical_points(obj, box)
     print(pts.explain())
 
     reports = {}
     for theta, gamma, zeta in CANDIDATES:
-        rep = check_strict_saddle(obj, box, theta, gamma, zeta)
+        rep = sc.check_strict_saddle(obj, box, theta, gamma, zeta)
         reports[(theta, gamma, zeta)] = rep
         print()
         print(rep.explain())

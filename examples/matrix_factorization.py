@@ -27,7 +27,6 @@ import sympy
 
 import saddlecheck as sc
 from saddlecheck import problems
-from saddlecheck.pgd import pgd_li
 
 FAST = "--fast" in sys.argv or os.environ.get("SADDLECHECK_FAST") == "1"
 
@@ -58,7 +57,7 @@ def main() -> int:
     print(f"eps~ = sigma_r^2/(108 sqrt(Gamma)) = {eps}; equals min(theta, gamma^2/rho): {identity}")
 
     c = 1  # eta = c/ell; the theorem needs c <= c_max, a number the paper does not give
-    res = pgd_li(obj, p.x0, eps=_q(eps), beta=_q(10 * s1), ell=_q(ell), rho=_q(rho),
+    res = sc.pgd_li(obj, p.x0, eps=_q(eps), beta=_q(10 * s1), ell=_q(ell), rho=_q(rho),
                  delta_f=_q(r * Gamma**2 / 2), c=c, seed=0, local_iter=2000)  # fmt: skip
     print(res.explain())
 

@@ -27,7 +27,6 @@ import sympy
 import saddlecheck as sc
 from saddlecheck import problems
 from saddlecheck.demo import octopus_constants
-from saddlecheck.pgd import gd, pgd
 
 FAST = "--fast" in sys.argv or os.environ.get("SADDLECHECK_FAST") == "1"
 
@@ -48,13 +47,13 @@ def main(argv: list[str]) -> int:
         """Saddles left behind: coordinates already beyond 2 tau."""
         return int(np.sum(np.abs(np.asarray(x, dtype=float)) > 2 * tau))
 
-    res = pgd(obj, x0, max_iter=200_000, **common)
+    res = sc.pgd(obj, x0, max_iter=200_000, **common)
     print(f"PGD: {res.status} after {res.iterations} iterations, {len(res.perturbations)} "
           f"perturbations, f = {float(res.f):.6g}, {passed(res.x)}/{d} saddles passed")  # fmt: skip
 
     first_time: dict[int, int] = {}
     budget = (5 if FAST else 10) * res.iterations
-    g = gd(obj, x0, max_iter=budget, stop=False, callback_every=10,
+    g = sc.gd(obj, x0, max_iter=budget, stop=False, callback_every=10,
            callback=lambda s: first_time.setdefault(passed(s.x), s.t), **common)  # fmt: skip
     print(f"GD:  {budget} iterations ({budget // res.iterations}x PGD's), f = {float(g.f):.6g}, "
           f"{passed(g.x)}/{d} saddles passed")  # fmt: skip
