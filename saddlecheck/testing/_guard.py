@@ -1,0 +1,254 @@
+"""``check_pgd``: run the guard's properties against an implementation.
+
+Each property is a Hypothesis search over guard instances (:mod:`._cases`)
+with a fixed seed, so a run of the guard is deterministic for a deterministic
+implementation. Every search starts from the pinned explicit example; runs are
+cached by instance, so properties share them and only shrinking costs extra
+runs. A failing property reports the shrunk instance and its verdict.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+
+from hypothesis import HealthCheck, Phase, Verbosity, example, given, seed, settings
+
+from saddlecheck._validation import InputError
+from saddlecheck.claims._verdict import Verdict
+from saddlecheck.testing._cases import PROFILES, Profile, cases, pinned
+from saddlecheck.testing._problem import GuardCase
+from saddlecheck.testing._properties import NAMES, PROPERTIES, Property, Run, execute
+
+#: The Hypothesis seed of every guard search (CI-style determinism).
+GUARD_SEED = 20170301
+
+
+class _Failed(AssertionError):
+    pass
+
+
+@dataclass(frozen=True)
+class PropertyResult:
+    """The outcome of one property.
+
+    Attributes:
+        name, claim, kind: the property (see ``saddlecheck.testing.PROPERTIES``).
+        status: ``"passed"``, ``"failed"``, ``"not applicable"`` (no instance
+            applied, e.g. the trace could not be reconstructed) or
+            ``"undecided"`` (only undecided verdicts, e.g. certification at a
+            point too close to the threshold).
+        verdict: the failing verdict (shrunk instance), else the last verdict.
+        example: the shrunk failing instance, readable (``None`` unless failed).
+        examples: instances checked; not_applicable: how many did not apply.
+        false_alarm: upper bound on the probability that a correct
+            implementation fails this property in this run of the guard (sum
+            over the statistical decisions; 0 for deterministic properties).
+        hypothesis_note: Hypothesis's own "Falsifying example" text.
+        seconds: time spent.
+    """
+
+    name: str
+    claim: str
+    kind: str
+    status: str
+    verdict: Verdict | None
+    example: str | None
+    examples: int
+    not_applicable: int
+    false_alarm: float
+    seconds: float
+    hypothesis_note: str = ""
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "failed"
+
+    def explain(self) -> str:
+        head = f"{self.name} [{self.claim}, {self.kind}]: {self.status.upper()}"
+        head += f" ({self.examples} instance(s), {self.not_applicable} not applicable"
+        head += f", false-alarm <= {self.false_alarm:.2g}, {self.seconds:.1f} s)"
+        lines = [head]
+        if self.verdict is not None and (self.failed or self.status != "passed"):
+            lines.append("  " + self.verdict.explain())
+        if self.example:
+            lines.append("  shrunk instance: " + self.example)
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class GuardReport:
+    """All properties' results for one implementation."""
+
+    impl: str
+    profile: str
+    passed: bool
+    results: tuple[PropertyResult, ...]
+    false_alarm: float
+    seconds: float
+    runs: int
+
+    def __getitem__(self, name: str) -> PropertyResult:
+        for r in self.results:
+            if r.name == name:
+                return r
+        raise KeyError(name)
+
+    @property
+    def failed(self) -> tuple[str, ...]:
+        return tuple(r.name for r in self.results if r.failed)
+
+    def explain(self) -> str:
+        state = "PASSED" if self.passed else f"FAILED ({', '.join(self.failed)})"
+        lines = [
+            f"saddlecheck guard, profile {self.profile!r}, implementation {self.impl}: {state}",
+            f"{self.runs} runs in {self.seconds:.1f} s; probability that a correct "
+            f"implementation fails this report <= {self.false_alarm:.2g}",
+        ]
+        lines += [r.explain() for r in self.results]
+        return "\n".join(lines)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), default=str, indent=2)
+
+
+class Guard:
+    """An implementation under test, its run cache and the searches over it."""
+
+    def __init__(self, impl: Callable, profile: str | Profile = "quick", name: str | None = None):
+        if not callable(impl):
+            raise InputError(f"impl={impl!r} is not callable; pass impl(problem, seed) -> x")
+        if isinstance(profile, str):
+            if profile not in PROFILES:
+                raise InputError(f"profile={profile!r} must be one of {sorted(PROFILES)}")
+            profile = PROFILES[profile]
+        self.impl, self.profile = impl, profile
+        self.name = name or getattr(impl, "__qualname__", repr(impl))
+        self._cache: dict[GuardCase, Run] = {}
+
+    def run(self, case: GuardCase) -> Run:
+        if case not in self._cache:
+            self._cache[case] = execute(self.impl, case)
+        return self._cache[case]
+
+    @property
+    def runs(self) -> int:
+        return len(self._cache)
+
+    def _seeds(self, prop: Property, case: GuardCase) -> list[GuardCase]:
+        if prop.cases == "sampler":
+            n = self.profile.sampler_seeds
+            return [case.with_seed(case.seed * n + i) for i in range(n)]
+        return [case]
+
+    def _evaluate(self, prop: Property, case: GuardCase) -> Verdict:
+        runs = [self.run(c) for c in self._seeds(prop, case)]
+        return prop.check(runs) if prop.cases == "sampler" else prop.check(runs[0])
+
+    def check(self, prop: Property) -> PropertyResult:
+        """Search for an instance violating ``prop``; shrink it if found."""
+        start = time.perf_counter()
+        pr = self.profile
+        n_ex = {"any": pr.examples, "saddle": pr.saddle_examples, "sampler": pr.sampler_examples}
+        seen: list[Verdict] = []
+        failures: list[tuple[GuardCase, Verdict]] = []
+        t_fail = [0.0]
+
+        @settings(
+            max_examples=n_ex[prop.cases], database=None, deadline=None, derandomize=False,
+            phases=(Phase.explicit, Phase.generate, Phase.shrink), report_multiple_bugs=False,
+            suppress_health_check=list(HealthCheck), verbosity=Verbosity.quiet,
+        )  # fmt: skip
+        @seed(GUARD_SEED)
+        @example(pinned(prop.cases))
+        @given(cases(pr, prop.cases))
+        def search(case: GuardCase) -> None:
+            late = failures and time.perf_counter() - t_fail[0] > pr.shrink_seconds
+            if late and any(c not in self._cache for c in self._seeds(prop, case)):
+                return  # shrinking time is up: only replay instances already run
+            v = self._evaluate(prop, case)
+            seen.append(v)
+            if v.holds is False:
+                if not failures:
+                    t_fail[0] = time.perf_counter()
+                failures.append((case, v))
+                raise _Failed(v.explain())
+
+        note = ""
+        try:
+            search()
+        except _Failed as exc:
+            note = "\n".join(getattr(exc, "__notes__", []))
+        except Exception as exc:  # Hypothesis' Flaky etc.: keep the failure we saw
+            if not failures:
+                raise
+            note = f"{type(exc).__name__}: {exc}"
+        fa = math.fsum(v.false_alarm or 0.0 for v in seen)
+        na = sum(1 for v in seen if v.holds is None)
+        if failures:
+            case, v = failures[-1]
+            status, ex = "failed", case.describe()
+        else:
+            v, ex = (seen[-1] if seen else None), None
+            decided = [s for s in seen if s.holds is not None]
+            undecided = [s for s in seen if s.holds is None and not s.message.startswith("not app")]
+            status = "passed" if decided else ("undecided" if undecided else "not applicable")
+        return PropertyResult(
+            prop.name, prop.claim, prop.kind, status, v, ex, len(seen), na, min(fa, 1.0),
+            time.perf_counter() - start, note,
+        )  # fmt: skip
+
+
+def select(properties: Sequence[str] | None) -> tuple[Property, ...]:
+    """The properties named (all by default), in the guard's order."""
+    if properties is None:
+        return PROPERTIES
+    names = [properties] if isinstance(properties, str) else list(properties)
+    unknown = [n for n in names if n not in NAMES]
+    if unknown:
+        raise InputError(f"unknown properties {unknown}; known: {', '.join(NAMES)}")
+    return tuple(p for p in PROPERTIES if p.name in names)
+
+
+def check_pgd(
+    impl: Callable,
+    profile: str = "quick",
+    properties: Sequence[str] | None = None,
+    *,
+    fail_fast: bool = False,
+) -> GuardReport:
+    """Check a PGD implementation against the paper's algorithm and claims.
+
+    Args:
+        impl: ``impl(problem, seed) -> x``; ``problem`` has ``f``, ``grad``
+            (float64 numpy callables, instrumented), ``x0``, ``dim``, ``ell``,
+            ``rho``, ``eps``, ``c``, ``delta``, ``delta_f``, ``max_iter``.
+        profile: ``"quick"`` (CI, under a minute for a numpy implementation) or
+            ``"thorough"`` (nightly).
+        properties: names from ``saddlecheck.testing.NAMES`` (default: all).
+        fail_fast: stop at the first failing property (the others are left out).
+
+    Returns:
+        A :class:`GuardReport`; ``passed`` is ``True`` when no property failed.
+        Statistical properties state their false-alarm probability; the report's
+        ``false_alarm`` bounds the probability that a correct implementation fails.
+
+    Raises:
+        InputError: unknown profile or property, or ``impl`` not callable.
+    """
+    props = select(properties)
+    guard = Guard(impl, profile)
+    start = time.perf_counter()
+    results: list[PropertyResult] = []
+    for p in props:
+        results.append(guard.check(p))
+        if fail_fast and results[-1].failed:
+            break
+    return GuardReport(
+        guard.name, guard.profile.name, not any(r.failed for r in results), tuple(results),
+        min(1.0, math.fsum(r.false_alarm for r in results)), time.perf_counter() - start,
+        guard.runs,
+    )  # fmt: skip
