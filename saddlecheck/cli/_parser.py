@@ -52,7 +52,7 @@ def _expr(sub: argparse.ArgumentParser) -> None:
     g.add_argument("--r", type=int, help="rank (matrix-factorization)")
     g.add_argument("--m", type=int, help="measurements (phase-retrieval)")
     g.add_argument("--R", help="box half-width (toy, monkey, cubic, ...)")
-    g.add_argument("--seed", type=int, help="random instance (and PGD's draws for run)")
+    g.add_argument("--seed", type=int, help="random instance; for run also PGD's draws (default 0)")
 
 
 def build_parser(version: str) -> argparse.ArgumentParser:
