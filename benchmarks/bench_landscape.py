@@ -21,6 +21,7 @@ skips the d = r = 2 matrix factorization, which takes about a minute).
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -65,6 +66,8 @@ def verdict(res) -> str:
 
 def main() -> None:
     quick = "--quick" in sys.argv
+    print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores "
+          "(other work on the machine slows the 2-process runs)")  # fmt: skip
     print("Landscape checks: serial (baseline) against a 2-process executor")
     print(
         f"{'case':<36}{'verdict':>10}{'boxes':>9}{'serial (s)':>12}{'boxes/s':>10}"
@@ -98,6 +101,7 @@ def main() -> None:
             f"{d:>3}{rep.holds!s:>9}{rep.boxes_processed:>16}{rep.minima.boxes_processed:>21}"
             f"{t:>10.2f}{total / t:>10.0f}"
         )
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

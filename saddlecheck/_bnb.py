@@ -35,8 +35,11 @@ from saddlecheck.arith.backends import float_down, float_up
 from saddlecheck.box import Box
 from saddlecheck.objective import Objective
 
-BATCH = 256
+BATCH = 1024
 """Boxes per batch: fixed, so results do not depend on the executor."""
+
+LOCAL_BELOW = 64
+"""Smaller batches run in this process (shipping them costs more than it saves)."""
 
 
 def fq(q: Fraction) -> flint.fmpq:
@@ -244,7 +247,7 @@ def map_boxes(
     ``func`` must be a module-level function and ``params`` picklable when an
     executor is used; the result order is the order of ``boxes``.
     """
-    if executor is None or len(boxes) < 2:
+    if executor is None or len(boxes) < LOCAL_BELOW:
         return [func(obj, params, b) for b in boxes]
     workers = max(1, int(getattr(executor, "_max_workers", 4) or 4))
     n = min(len(boxes), 2 * workers)
