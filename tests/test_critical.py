@@ -14,7 +14,7 @@ import sympy
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from saddlecheck import Box, InputError, Objective
+from saddlecheck import Box, InputError, Objective, _bnb
 from saddlecheck.critical import CriticalPoints, critical_points
 from saddlecheck.problems import get
 
@@ -142,7 +142,8 @@ def test_json_and_explain():
     assert isinstance(pts, CriticalPoints) and len(pts) == 1
 
 
-def test_executor_gives_identical_results():
+def test_executor_gives_identical_results(monkeypatch):
+    monkeypatch.setattr(_bnb, "LOCAL_BELOW", 2)  # ship even the small batches to the workers
     obj = Objective("sin(x)*cos(y) + x**2/10")
     box = Box([(-4, 4), (-4, 4)])
     serial = critical_points(obj, box)

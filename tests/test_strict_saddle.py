@@ -17,7 +17,7 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from test_critical import planted_polynomials, x, y
 
-from saddlecheck import Box, InputError, Objective
+from saddlecheck import Box, InputError, Objective, _bnb
 from saddlecheck.problems import get
 from saddlecheck.strict_saddle import check_strict_saddle
 
@@ -186,7 +186,8 @@ def test_matrix_factorization_minimum_leaves_are_near_the_orbit():
 # -- executor, budget, serialisation ----------------------------------------------
 
 
-def test_executor_gives_identical_results():
+def test_executor_gives_identical_results(monkeypatch):
+    monkeypatch.setattr(_bnb, "LOCAL_BELOW", 2)  # ship even the small batches to the workers
     prob = get("toy")
     serial = check_strict_saddle(prob.objective, prob.box, "0.3", "0.5", "0.5")
     with ProcessPoolExecutor(2) as ex:
