@@ -116,7 +116,8 @@ BAD = [
     (("analyze", TOY, "--d", "2", "--box", "-1:1,-1:1"), "only apply"),
     (("analyze", "@no/such/file.py", "--box", "-1:1"), "not found"),
     (("guard", "no_such_module_xyz:impl"), "cannot import"),
-    (("guard", "os.path"), "MODULE:FUNCTION"),
+    (("guard", "os.path"), "mypkg.module:impl"),
+    (("guard", "no/such/file.py:impl"), "no file"),
     (("guard", "os:no_such_attribute"), "no attribute"),
 ]
 
@@ -331,6 +332,11 @@ def test_guard_on_a_lazy_implementation(capsys, tmp_path, monkeypatch):
     assert (code, doc["passed"]) == (0, True)
     code, doc = run_json(capsys, "guard", "lazy_pgd:stay", "--property", "gradient-at-return")
     assert (code, doc["passed"]) == (1, False)
+    code, _ = run_json(capsys, "guard", str(tmp_path / "lazy_pgd.py") + ":stay",
+                       "--property", "terminates")  # fmt: skip
+    assert code == 0
+    (tmp_path / "broken_pgd.py").write_text("raise RuntimeError('no torch here')\n")
+    assert_bad_input(capsys, "guard", "broken_pgd:run", mentions="RuntimeError")
 
 
 @pytest.mark.slow

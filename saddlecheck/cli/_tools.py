@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import sys
@@ -12,25 +11,21 @@ from saddlecheck.cli._outcome import Outcome
 
 
 def load_callable(spec: str):
-    """``"package.module:function"`` (the current directory is importable) as the callable."""
-    module_name, sep, attr = spec.partition(":")
-    if not sep or not module_name or not attr:
-        raise InputError(f"{spec!r}: name the implementation as MODULE:FUNCTION, e.g. mypgd:pgd")
+    """``"package.module:function"`` or ``"path/to/file.py:function"`` as the callable.
+
+    The current directory is importable (as for ``python -m``); anything the
+    user's module raises while loading is bad input, reported in one line.
+    """
+    from saddlecheck.testing._load import load_impl
+
     if os.getcwd() not in sys.path:
         sys.path.insert(0, os.getcwd())
     try:
-        obj = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise InputError(f"cannot import module {module_name!r}: {exc}") from None
-    except Exception as exc:  # the user's module failed while importing
-        raise InputError(f"importing {module_name!r} raised {type(exc).__name__}: {exc}") from None
-    for part in attr.split("."):
-        if not hasattr(obj, part):
-            raise InputError(f"{module_name!r} has no attribute {attr!r}")
-        obj = getattr(obj, part)
-    if not callable(obj):
-        raise InputError(f"{spec!r} is not callable; it must be impl(problem, seed) -> x")
-    return obj
+        return load_impl(spec)
+    except InputError:
+        raise
+    except Exception as exc:  # the user's module failed while loading
+        raise InputError(f"loading {spec!r} raised {type(exc).__name__}: {exc}") from None
 
 
 def guard(args) -> Outcome:
