@@ -374,18 +374,16 @@ class Objective:
                     )
                     for lo, hi in region.intervals
                 ]
-                where = f"on {region}"
             else:
-                q = check_point(region, self.dim)
-                args = [BACKENDS["ball"].point(v) for v in q]
-                where = f"at x={[float(v) for v in q]}"
+                region = check_point(region, self.dim)
+                args = [BACKENDS["ball"].point(v) for v in region]
             try:
                 flat = fn(args)
             except (Singularity, Straddle) as exc:
-                raise self._describe_failure(exc, fn, where) from None
+                raise self._describe_failure(exc, fn, _where(region)) from None
         for a in flat:
             if not a.is_finite():
-                raise InputError(f"f's {kind} is not finite {where}; shrink the region")
+                raise InputError(f"f's {kind} is not finite {_where(region)}; shrink the region")
         return self._shape(kind, flat)
 
     def exact(self, kind: str, x: object):
@@ -410,3 +408,10 @@ class Objective:
         except Singularity as exc:
             raise self._describe_failure(exc, fn, f"at x={[str(v) for v in q]}") from None
         return self._shape(kind, flat)
+
+
+def _where(region: Box | tuple) -> str:
+    """Where an evaluation failed, for messages (built only when one is raised)."""
+    if isinstance(region, Box):
+        return f"on {region}"
+    return f"at x={[float(v) for v in region]}"

@@ -110,7 +110,10 @@ def matrix_factorization(
         "beta": Constant(10 * s1, _SRC, "R"),
     }
     zero = tuple([0] * (d * r))
-    points = [KnownPoint(zero, "strict_saddle", -2 * s1)]
+    # Hess f(0)[D, D] = -2 sum_j D_j^T M* D_j: the Hessian is -2 (I_r (x) M*), negative
+    # definite when d == r (a local maximum) and singular when d > r (lambda_min = -2 sigma_1,
+    # so a strict saddle in the paper's sense, but a degenerate critical point).
+    points = [KnownPoint(zero, "max" if d == r else "degenerate", -2 * s1)]
     if r == 1:
         v = tuple(V[i, 0] for i in range(d))
         lam = _hessian_lambda_min_at_minimum(d, s1)
