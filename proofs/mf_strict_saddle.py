@@ -200,17 +200,23 @@ def _lemma_spot_checks(samples=400, seed=7):
 
 
 def check(
-    theta=Fraction(1, 24), gamma=Fraction(1, 3), zeta=Fraction(1, 3), max_boxes=20000
+    theta=Fraction(1, 24),
+    gamma=Fraction(1, 3),
+    zeta=Fraction(1, 3),
+    max_boxes=20000,
+    landscape=True,
 ) -> list[Step]:
     """Check the constants ``(theta sigma_r^(3/2), gamma sigma_r, zeta sigma_r^(1/2))``.
 
     Args:
         theta, gamma, zeta: the constants in units of ``sigma_r`` (1/24, 1/3, 1/3).
         max_boxes: budget of the r = 1 cover.
+        landscape: also run saddlecheck's landscape checker on small instances
+            (about 10 s; tests of the other steps switch it off).
 
     Examples:
         >>> [s.status for s in check()][-3:]
-        ['proved', 'proved', 'open']
+        ['proved', 'proved', 'proved']
     """
     th, ga, ze = Fraction(theta), Fraction(gamma), Fraction(zeta)
     stmt = f"(theta, gamma, zeta) = ({th} sigma_r^(3/2), {ga} sigma_r, {ze} sigma_r^(1/2))"
@@ -378,26 +384,63 @@ def check(
                 **base,
             )
         )
-    steps.append(landscape_checker_step(th, ga, ze))
+    if landscape:
+        steps.append(landscape_checker_step(th, ga, ze))
     return steps
 
 
-def landscape_checker_step(th, ga, ze) -> Step:
-    """The strict-saddle property on a concrete instance by ``saddlecheck.check_strict_saddle``.
+LANDSCAPE_INSTANCES = ((2, 1, (1,)), (2, 2, (1, 1)))
+"""(d, r, s) with sigma = s^2: instances checked by saddlecheck's landscape checker."""
 
-    Left open until the landscape checker (issue 5) is part of saddlecheck's
-    public API; then replace the body by a call on e.g. ``d = 2, r = 1``,
-    ``M = e1 e1^T`` over a box, with ``minima=`` the exact distance to ``{+-e1}``,
-    mapping ``report.holds`` True/False/None to proved/refuted/open (method
-    ``"interval"``). The verdict above does not depend on it.
+
+def landscape_checker_step(th, ga, ze, instances=LANDSCAPE_INSTANCES) -> Step:
+    """The strict-saddle property on concrete instances by ``saddlecheck.check_strict_saddle``.
+
+    Each instance is built exactly (``saddlecheck.problems.matrix_factorization``:
+    rational orthogonal ``Q``, ``sigma = s^2``, ``Gamma = 4 sigma_1``) and checked
+    on the box ``[-sqrt(Gamma), sqrt(Gamma)]^{dr}``, which contains the region
+    ``||U||^2 <= Gamma``, with the rigorous distance to the orbit ``{V* R}`` of
+    minima. True on every instance is ``proved`` for those instances (interval
+    covering); a counterexample box is ``refuted``; a budget overrun is ``open``.
+    This is the only step of proofs/ that runs saddlecheck's own code.
     """
+    from saddlecheck.problems import matrix_factorization
+    from saddlecheck.strict_saddle import check_strict_saddle
+
+    names, verdicts, details = [], [], []
+    for d, r, svals in instances:
+        p = matrix_factorization(d, r, s=svals)
+        sr = p.constants["sigma_r"].value
+        theta = th * sr ** sp.Rational(3, 2)
+        rep = check_strict_saddle(
+            p.objective,
+            p.box,
+            theta=Fraction(str(theta)) if theta.is_Rational else float(theta),
+            gamma=ga * Fraction(str(sr)),
+            zeta=ze * Fraction(str(sp.sqrt(sr))),
+            minima=p.minima_distance.bounds,
+        )
+        names.append(f"(d, r, sigma) = ({d}, {r}, {p.options['sigma']})")
+        verdicts.append(rep.holds)
+        if rep.holds is False:
+            details.append(f"{names[-1]}: counterexample box {rep.counterexample}")
+        elif rep.holds is None:
+            details.append(f"{names[-1]}: undecided ({rep.reason})")
+        else:
+            details.append(f"{names[-1]}: covered by {sum(rep.counts.values())} proved boxes")
+    if all(v is True for v in verdicts):
+        status = "proved"
+    elif any(v is False for v in verdicts):
+        status = "refuted"
+    else:
+        status = "open"
     return Step(
         "mf_strict_saddle.landscape_checker",
-        f"saddlecheck.check_strict_saddle confirms ({th}, {ga}, {ze}) on d = 2, r = 1 instances",
+        f"saddlecheck.check_strict_saddle: ({th}, {ga}, {ze}) strict saddle on "
+        + "; ".join(names)
+        + ", box [-sqrt(Gamma), sqrt(Gamma)]^(dr), Gamma = 4 sigma_1",
         "interval",
-        "open",
-        ("saddlecheck.check_strict_saddle (issue 5)",),
-        "not run: the landscape checker is not yet public in saddlecheck (issue 5); proofs/ stays "
-        "independent of the code it checks until the lead wires it in "
-        "(proofs/mf_strict_saddle.py: landscape_checker_step)",
+        status,
+        ("saddlecheck.check_strict_saddle (issue 5): interval covering, proved minima distance",),
+        "; ".join(details),
     )
