@@ -70,7 +70,9 @@ runs = st.tuples(LANDS, st.sampled_from(["point", "saddle"]), st.integers(0, 2**
 def _trace(case):
     res = run(*case)
     assert res.status == "terminated", res.status
-    return res, Trace.from_result(res)
+    trace = Trace.from_result(res)
+    err = 16 * 2.0**-53 * case[0].f_magnitude(trace.points)  # rounding of f's terms
+    return res, Trace.from_result(res, f_error=err)
 
 
 def _ok(v: claims.Verdict) -> None:
@@ -370,7 +372,7 @@ def test_T13_T14_matrix_factorization_with_recalled_constants(mf):
 
 def test_T15_volume_bound_exact_for_every_d_up_to_3000():
     """T15 [P]: (1/sqrt(pi d)) Gamma(d/2+1)/Gamma(d/2+1/2) <= 1, decided exactly (integers,
-    pi > 333/106) for d = 1..3000; the maximum is 1/2 at d = 1. For all d: Gautschi."""
+    pi > 333/106) for d = 1..3000; the maximum is 1/2 at d = 1. For all d: proofs/volume.py."""
     v = claims.stuck_volume(range(1, 3001))
     _ok(v)
     assert abs(v.lhs - 0.5) < 1e-12 and v.where == "max at d=1"

@@ -38,10 +38,12 @@ def _allowances(trace: Trace, k, j, scales: np.ndarray | None = None) -> np.ndar
     """Round-off of ``f_j - f_k``: both values, the rounding of the points they sit at.
 
     ``64 u (|f_k| + |f_j| + ||g_k|| ||x_k|| + ||g_j|| ||x_j||)`` (a rounded point moves
-    ``f`` by about ``||grad|| u ||x||``) plus twice the trace's own ``f_error``.
+    ``f`` by about ``||grad|| u ||x||``) plus the trace's own ``f_error`` at both.
     """
     sc = _scales(trace) if scales is None else scales
-    return 64 * UNIT_ROUNDOFF * (sc[k] + sc[j]) + 2 * trace.f_error
+    err = np.asarray(trace.f_error, dtype=np.float64)
+    extra = 2 * err if err.ndim == 0 else err[k] + err[j]
+    return 64 * UNIT_ROUNDOFF * (sc[k] + sc[j]) + extra
 
 
 def _worst(claim, source, lhs, rhs, allow, what, label) -> Verdict:
@@ -163,7 +165,9 @@ def perturbation_count(trace: Trace, f_star: float, params) -> Verdict:
     k = trace.jump_indices
     f_thres = float(params.f_thres)
     t_window = int(getattr(params, "t_window", math.ceil(float(params.t_thres))))
-    count_bound = (float(trace.f[0]) - float(f_star)) / f_thres + 1
+    # f* <= f(x0) exactly; the float f(x0) may dip below f* by its round-off
+    err = float(_allowances(trace, np.array([0]), np.array([0]))[0]) / 2
+    count_bound = (max(float(trace.f[0]) - float(f_star), 0.0) + err) / f_thres + 1
     count = verdict(
         "T7",
         "D",

@@ -119,10 +119,10 @@ def stuck_volume(dims: Iterable[int]) -> Verdict:
     ``q(d) = Gamma(d/2+1) / (sqrt(pi d) Gamma(d/2+1/2)) <= 1``. For each ``d`` in
     ``dims`` this is decided exactly (integer arithmetic, see
     :func:`_volume_fraction_le_one`) and ``q(d)`` is enclosed with mpmath
-    interval arithmetic for the report. For all ``d`` at once: Gautschi's
-    inequality ``Gamma(x+1)/Gamma(x+1/2) < sqrt(x+1)`` gives
-    ``q(d) < sqrt((d/2 + 1)/(pi d)) <= sqrt(3/(2 pi)) < 1`` (the analytic argument;
-    proofs/ re-derives it).
+    interval arithmetic for the report. For all ``d`` at once (the analytic
+    argument, machine-checked in ``proofs/volume.py``): Wendel's bound
+    ``Gamma(x+1)/Gamma(x+1/2) <= sqrt(x+1/2)`` gives ``q(d) <= sqrt((d+1)/(2 pi d))
+    <= 1/sqrt(pi) < 1``, with ``q(1) = 1/2`` the maximum.
 
     >>> stuck_volume(range(1, 50)).holds
     True
@@ -144,7 +144,7 @@ def stuck_volume(dims: Iterable[int]) -> Verdict:
                 worst_hi, worst_d = hi, d
     msg = (
         f"q(d) <= 1 decided exactly for d in [{dims[0]}, {dims[-1]}] ({len(dims)} values); "
-        "all d: Gautschi's inequality"
+        "all d: Wendel's bound, proofs/volume.py"
     )
     if bad:
         return Verdict(

@@ -31,7 +31,9 @@ class Trace:
         terminated: ``True`` when the run stopped by Algorithm 2's termination
             test (``return x_tilde``), ``False`` when a cap stopped it.
         f_error: an upper bound on the error of each ``f`` value beyond the
-            default float64 allowance (e.g. when ``f`` was evaluated in float32).
+            default float64 allowance: one number, or one per point (e.g.
+            ``16 u`` times the sum of the magnitudes of ``f``'s terms, which
+            matters when they cancel).
     """
 
     f: np.ndarray
@@ -40,7 +42,7 @@ class Trace:
     points: np.ndarray | None = None
     returned: np.ndarray | None = None
     terminated: bool = True
-    f_error: float = 0.0
+    f_error: float | np.ndarray = 0.0
     label: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
@@ -54,7 +56,7 @@ class Trace:
             raise ValueError(f"trace has {len(self.points)} points but {m} values")
 
     @classmethod
-    def from_result(cls, result) -> Trace:
+    def from_result(cls, result, f_error: float = 0.0) -> Trace:
         """The trace of a :func:`saddlecheck.pgd` result (``history`` must be complete).
 
         Each perturbation event at iteration ``t`` contributes ``x_tilde`` (with
@@ -92,7 +94,7 @@ class Trace:
             np.array(f), np.array(g), np.array(jumps, dtype=bool),
             points=np.array(pts) if path is not None else None,
             returned=np.array(result.x, dtype=np.float64),
-            terminated=result.status == "terminated",
+            terminated=result.status == "terminated", f_error=f_error,
         )  # fmt: skip
 
     @property

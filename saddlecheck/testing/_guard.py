@@ -42,7 +42,8 @@ class PropertyResult:
             ``"undecided"`` (only undecided verdicts, e.g. certification at a
             point too close to the threshold).
         verdict: the failing verdict (shrunk instance), else the last verdict.
-        example: the shrunk failing instance, readable (``None`` unless failed).
+        example: the failing instance, readable, after shrinking (``None`` unless
+            failed).
         examples: instances checked; not_applicable: how many did not apply.
         false_alarm: upper bound on the probability that a correct
             implementation fails this property in this run of the guard (sum
@@ -75,8 +76,11 @@ class PropertyResult:
         if self.verdict is not None and (self.failed or self.status != "passed"):
             lines.append("  " + self.verdict.explain())
         if self.example:
-            lines.append("  shrunk instance: " + self.example)
+            lines.append("  " + self.example)
         return "\n".join(lines)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), default=str, indent=2)
 
 
 @dataclass(frozen=True)
@@ -148,24 +152,14 @@ class Guard:
         runs = [self.run(c) for c in self._seeds(prop, case)]
         return prop.check(runs) if prop.cases == "sampler" else prop.check(runs[0])
 
-    def check(self, prop: Property) -> PropertyResult:
-        """Search for an instance violating ``prop``; shrink it if found."""
-        start = time.perf_counter()
+    def _search(self, prop: Property, explicit: bool, seen: list) -> tuple[list, str]:
+        """One Hypothesis search; returns the failures seen (the last is the shrunk one)."""
         pr = self.profile
         n_ex = {"any": pr.examples, "saddle": pr.saddle_examples, "sampler": pr.sampler_examples}
-        seen: list[Verdict] = []
         failures: list[tuple[GuardCase, Verdict]] = []
         t_fail = [0.0]
 
-        @settings(
-            max_examples=n_ex[prop.cases], database=None, deadline=None, derandomize=False,
-            phases=(Phase.explicit, Phase.generate, Phase.shrink), report_multiple_bugs=False,
-            suppress_health_check=list(HealthCheck), verbosity=Verbosity.quiet,
-        )  # fmt: skip
-        @seed(GUARD_SEED)
-        @example(pinned(prop.cases))
-        @given(cases(pr, prop.cases))
-        def search(case: GuardCase) -> None:
+        def body(case: GuardCase) -> None:
             late = failures and time.perf_counter() - t_fail[0] > pr.shrink_seconds
             if late and any(c not in self._cache for c in self._seeds(prop, case)):
                 return  # shrinking time is up: only replay instances already run
@@ -177,6 +171,14 @@ class Guard:
                 failures.append((case, v))
                 raise _Failed(v.explain())
 
+        search = given(cases(pr, prop.cases))(body)
+        if explicit:
+            search = example(pinned(prop.cases))(search)
+        search = settings(
+            max_examples=n_ex[prop.cases], database=None, deadline=None, derandomize=False,
+            phases=(Phase.explicit, Phase.generate, Phase.shrink), report_multiple_bugs=False,
+            suppress_health_check=list(HealthCheck), verbosity=Verbosity.quiet,
+        )(seed(GUARD_SEED)(search))  # fmt: skip
         note = ""
         try:
             search()
@@ -186,11 +188,31 @@ class Guard:
             if not failures:
                 raise
             note = f"{type(exc).__name__}: {exc}"
+        return failures, note
+
+    def check(self, prop: Property) -> PropertyResult:
+        """Search for an instance violating ``prop``; shrink it if found.
+
+        The pinned explicit example is tried first; Hypothesis does not shrink
+        explicit examples, so when it fails a second search (generated examples
+        only, same seed) looks for a failure it can shrink, and reports that one
+        if it finds it.
+        """
+        start = time.perf_counter()
+        seen: list[Verdict] = []
+        failures, note = self._search(prop, True, seen)
+        label = "shrunk instance"
+        if failures and failures[-1][0] == pinned(prop.cases):
+            more, more_note = self._search(prop, False, seen)
+            if more:
+                failures, note = more, more_note
+            else:
+                label = "pinned instance (explicit example, not shrunk)"
         fa = math.fsum(v.false_alarm or 0.0 for v in seen)
         na = sum(1 for v in seen if v.holds is None)
         if failures:
             case, v = failures[-1]
-            status, ex = "failed", case.describe()
+            status, ex = "failed", f"{label}: {case.describe()}"
         else:
             v, ex = (seen[-1] if seen else None), None
             decided = [s for s in seen if s.holds is not None]

@@ -240,6 +240,18 @@ class Landscape:
         out = val + off
         return float(out) if np.ndim(out) == 0 else out
 
+    def f_magnitude(self, x: np.ndarray):
+        """``|offset| + sum_i sum_k |a_ik z_i^k|``: the size of the terms ``f`` adds up.
+
+        Rounding in ``f`` is relative to this, not to ``|f|``: near a zero of ``f``
+        the terms cancel.
+        """
+        z = np.abs(self.z(x))
+        total = abs(float(self.offset))
+        for i, comp in enumerate(self.components):
+            total = total + sum(abs(float(a)) * z[..., i] ** k for k, a in enumerate(comp.coeffs))
+        return total
+
     def dz(self, z: np.ndarray) -> np.ndarray:
         """``(p_i'(z_i))_i``."""
         _, _, wi, qi, g, s2, lam, polys, _ = self._num

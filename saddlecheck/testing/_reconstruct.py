@@ -109,4 +109,8 @@ def reconstruct(rec: Recorder, eta: float, returned: np.ndarray | None, f) -> Tr
     jumps = np.array(
         [not is_gd_step(P[k], grads[k], P[k + 1], eta) for k in range(len(P) - 1)], dtype=bool
     )
-    return Trace(fvals, gnorm, jumps, points=P, returned=returned, terminated=returned is not None)
+    f_error = 16 * UNIT_ROUNDOFF * rec.landscape.f_magnitude(P)  # cancellation in f's terms
+    return Trace(
+        fvals, gnorm, jumps, points=P, returned=returned, terminated=returned is not None,
+        f_error=f_error,
+    )  # fmt: skip
