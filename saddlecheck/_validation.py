@@ -102,7 +102,7 @@ def check_point(x: object, dim: int, name: str = "x") -> tuple[Fraction, ...]:
 def check_float_point(x: object, dim: int, name: str = "x") -> np.ndarray:
     """``x`` as a finite float64 vector of length ``dim``."""
     try:
-        arr = np.asarray(x, dtype=np.float64)
+        arr = np.array(x, dtype=np.float64)  # a copy: compiled evaluators need a writable buffer
     except (TypeError, ValueError):
         raise InputError(f"{name}={_describe(x)} is not a sequence of {dim} numbers") from None
     if arr.ndim == 0 and dim == 1:

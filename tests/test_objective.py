@@ -282,3 +282,10 @@ def test_interval_enclosure_contains_every_point_value(terms, dim, lo, width, u)
             assert big.contains(small), (kind, big, small)
     exact = obj.exact("value", point)
     assert obj.enclose("value", box).contains(flint.arb(exact))
+
+
+def test_read_only_arrays_are_accepted():
+    obj = sc.Objective(TOY)
+    x = np.array([2.0, 1.0])
+    x.flags.writeable = False
+    assert obj.value(x) == 4 - 2 + 0.5 and obj.grad(x).tolist() == [6.0, 1.0]

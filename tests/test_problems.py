@@ -66,3 +66,13 @@ def test_registry_builds_every_problem_and_refuses_unknown_names():
         problems.get("nope")
     with pytest.raises(sc.InputError, match="problem 'toy'"):
         problems.get("toy", d=3)
+
+
+@pytest.mark.parametrize("d", [3, 4])
+def test_phase_retrieval_in_higher_dimension_has_exact_sorted_spectra(d):
+    p = problems.phase_retrieval(d)
+    kinds = [c.kind for c in p.critical_points]
+    assert kinds == ["max", "min", "min"]
+    for c in p.critical_points[1:]:
+        cert = sc.certify_strict_saddle_point(p.objective, c.point, gamma=1)
+        assert cert.holds is False  # a minimum has no direction of negative curvature

@@ -45,8 +45,8 @@ def phase_retrieval(d: int = 2, m: int | None = None, *, seed: int = 0) -> Probl
         sympy.zeros(d, d),
     )
     H0 = -Y / m
-    lam_max0 = max(H0.eigenvals())  # every eigenvalue of H0 is negative
-    lam0 = min(H0.eigenvals())
+    spectrum = _spectrum(H0)
+    lam0, lam_max0 = spectrum[0], spectrum[-1]
     half = 2 * max(abs(v) for v in z_star)
     pts = (
         KnownPoint((0,) * d, "max", lam0)
@@ -77,4 +77,14 @@ def _lambda_min_at(A: np.ndarray, z: tuple, m: int) -> sympy.Expr:
         )
         / m
     )
-    return min(H.eigenvals())
+    return _spectrum(H)[0]
+
+
+def _spectrum(H: sympy.Matrix) -> list:
+    """The eigenvalues of a rational symmetric matrix, exact and sorted.
+
+    Real roots of the characteristic polynomial (algebraic numbers, ``CRootOf``
+    beyond degree 2), which SymPy orders exactly; the radicals of
+    ``eigenvals()`` cannot always be compared.
+    """
+    return H.charpoly().real_roots()
