@@ -150,7 +150,15 @@ class MpmathBackend:
             self._box = tuple(zip(lo, hi, strict=True))
 
     def _rounded(self, q: Fraction, rnd: str) -> mpmath.mpf:
-        return mpmath.mpf(mpmath.libmp.from_rational(q.numerator, q.denominator, self.prec, rnd))
+        """``q`` rounded (``rnd``: nearest, ceiling, floor) to the run's precision.
+
+        ``mpf(...)`` normalises to the *current* precision, so it must be built
+        inside ``workprec``: outside it, every x0 was rounded to 53 bits.
+        """
+        with mpmath.workprec(self.prec):
+            return mpmath.mpf(
+                mpmath.libmp.from_rational(q.numerator, q.denominator, self.prec, rnd)
+            )
 
     def context(self):
         return mpmath.workprec(self.prec)

@@ -374,3 +374,11 @@ def test_trace_feeds_the_claims_module(toy):
         claims.improve_or_localize(tr, p),
     ):
         assert verdict.holds is True, verdict.message
+
+
+def test_mpmath_start_point_keeps_the_run_precision():
+    """x0 = -3/20 at dps=60 is rounded to 60 digits, not to 53 bits (regression)."""
+    obj = Objective("x**2/2")
+    res = pgd(obj, ["-3/20"], eps=1e-3, ell=1, rho=1, delta_f=1, dps=60, seed=0, max_iter=3)
+    with mpmath.workdps(60):
+        assert abs(res.x0[0] + mpmath.mpf(3) / 20) < mpmath.mpf(10) ** -58
