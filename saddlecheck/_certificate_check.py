@@ -239,17 +239,21 @@ def _evaluate(exprs: list, syms: tuple, x: list[Fraction], exact: bool, prec: in
                 val = _IV.mpf(f(*pts))
             except (NameError, TypeError, ValueError, ZeroDivisionError):
                 raise _CannotCheck from None
-            lo, hi = mpmath.mpf(val.a), mpmath.mpf(val.b)
-            if not (mpmath.isfinite(lo) and mpmath.isfinite(hi)):
+            # the raw endpoints: mpmath.mpf(val.a) would round them to 53 bits (nearest)
+            lo, hi = val._mpi_
+            if any(
+                e in (mpmath.libmp.finf, mpmath.libmp.fninf, mpmath.libmp.fnan) for e in (lo, hi)
+            ):
                 raise _CannotCheck
-            out.append((_mpf_q(lo), _mpf_q(hi)))
+            out.append((_raw_q(lo), _raw_q(hi)))
         return out
     finally:
         _IV.prec = old
 
 
-def _mpf_q(v: mpmath.mpf) -> Fraction:
-    sign, man, exp, _ = v._mpf_  # (mpf.man_exp drops the sign)
+def _raw_q(raw: tuple) -> Fraction:
+    """The exact value of a raw mpmath number ``(sign, man, exp, bc)``."""
+    sign, man, exp, _ = raw  # (mpf.man_exp drops the sign)
     man = -man if sign else man
     return Fraction(int(man) * 2 ** int(exp)) if exp >= 0 else Fraction(int(man), 2 ** int(-exp))
 

@@ -340,3 +340,29 @@ def test_malformed_fields_raise():
         d[key] = value
         with pytest.raises(InputError):
             verify_certificate(resign(d))
+
+
+def test_independent_checker_interval_endpoints_are_not_rounded_to_53_bits():
+    """Regression: the checker's mpmath.iv enclosures must hold at their own precision.
+
+    ``mpmath.mpf(iv_value.a)`` rounds an endpoint to nearest at 53 bits, which
+    can move a lower end above the true value; the checker reads the raw ends.
+    """
+    from fractions import Fraction
+
+    import mpmath
+    import sympy
+
+    from saddlecheck._certificate_check import _evaluate
+
+    x = sympy.Symbol("x")
+    exprs = [sympy.exp(x) / 3, sympy.sin(x) / 7, sympy.log(1 + x) / 11, sympy.sqrt(2 + x) / 13]
+    pts = [Fraction(k, 7) for k in range(1, 8)]
+    for p in pts:
+        for e, (lo, hi) in zip(exprs, _evaluate(exprs, (x,), [p], False, 200), strict=True):
+            with mpmath.workdps(120):
+                true = sympy.N(e.subs(x, sympy.Rational(p.numerator, p.denominator)), 110)
+                true = mpmath.mpf(str(true))
+                assert mpmath.mpf(lo.numerator) / lo.denominator <= true
+                assert true <= mpmath.mpf(hi.numerator) / hi.denominator
+                assert hi - lo < Fraction(1, 2**150)
