@@ -31,6 +31,16 @@ def test_every_design_name_is_exported_and_documented():
         assert inspect.getdoc(obj), f"saddlecheck.{name} has no docstring"
 
 
+def test_lazy_exports_match_all_and_import_cheaply():
+    import subprocess
+    import sys
+
+    assert set(sc.__all__) == set(sc._EXPORTS)
+    code = "import saddlecheck, sys; print('sympy' in sys.modules, 'flint' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"], "import saddlecheck must not load sympy/flint"
+
+
 def test_input_error_is_a_value_error():
     assert issubclass(sc.InputError, ValueError)
 
@@ -77,7 +87,11 @@ BAD_CALLS = [  # (entry point, call, what the message must name)
     ("certify_sosp", lambda: sc.certify_sosp(sc.Objective("x**2"), [0], eps=0, rho=1), "eps"),
     ("verify_certificate", lambda: sc.verify_certificate("{not json"), "JSON"),
     ("lambda_min_enclosure", lambda: sc.lambda_min_enclosure([[1, 2], [3, 4]]), "symmetric"),
-    ("critical_points", lambda: sc.critical_points(sc.Objective("log(x)"), [(-1, 1)]), "not smooth"),
+    (
+        "critical_points",
+        lambda: sc.critical_points(sc.Objective("log(x)"), [(-1, 1)]),
+        "not smooth",
+    ),
     (
         "check_strict_saddle",
         lambda: sc.check_strict_saddle(sc.Objective("x**2"), [(-1, 1)], theta=-1, gamma=1, zeta=1),
