@@ -9,6 +9,8 @@ start) stays cheap; ``from saddlecheck import Objective`` works as usual.
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
@@ -60,6 +62,21 @@ def __getattr__(name: str):
 
 def __dir__() -> list[str]:
     return sorted([*__all__, "__version__"])
+
+
+class _Package(types.ModuleType):
+    """Importing ``saddlecheck.pgd`` or ``saddlecheck.smoothness`` (modules) makes
+    Python set them as attributes of the package, which would hide the functions
+    ``pgd`` and ``smoothness`` exported under the same names; this keeps the
+    functions (the modules stay in ``sys.modules``)."""
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name in _EXPORTS and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 
 if TYPE_CHECKING:  # for type checkers and IDEs: the same names, eagerly
