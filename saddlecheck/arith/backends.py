@@ -138,7 +138,8 @@ class Backend:
 
     # -- three-valued logic for Piecewise conditions ------------------------
     def cmp(self, op: str, a, b, tag: int) -> bool:
-        raise NotImplementedError  # pragma: no cover - abstract
+        """``a op b`` for point values (balls override this: they may straddle)."""
+        return _PY_CMP[op](a, b)
 
     @staticmethod
     def and_(*vals: bool) -> bool:
@@ -175,10 +176,30 @@ def _install(cls, table: dict[str, Callable]) -> None:
         setattr(cls, fname, _scalar_func(fname, table[fname], _DOMAINS.get(fname)))
 
 
-class FloatBackend(Backend):
+class _PointBackend(Backend):
+    """Numbers at a point (floats or mpf): domain checks on the value itself."""
+
+    lib = math
+
+    def _in_domain(self, kind, a):
+        if kind == "pos":
+            return a > 0
+        if kind == "nonzero":
+            return a != 0
+        if kind == "cos_nonzero":
+            return self.lib.cos(a) != 0
+        if kind == "sin_nonzero":
+            return self.lib.sin(a) != 0
+        if kind == "open_unit":
+            return -1 < a < 1
+        return a > 1  # gt_one
+
+
+class FloatBackend(_PointBackend):
     """Python floats and ``math``; domain errors become :class:`Singularity`."""
 
     name = "float"
+    lib = math
 
     def const(self, p, q=1):
         return p / q if q != 1 else float(p)
@@ -192,27 +213,11 @@ class FloatBackend(Backend):
     def point(self, x):
         return float(x)
 
-    def _in_domain(self, kind, a):
-        if kind == "pos":
-            return a > 0
-        if kind == "nonzero":
-            return a != 0
-        if kind == "cos_nonzero":
-            return math.cos(a) != 0
-        if kind == "sin_nonzero":
-            return math.sin(a) != 0
-        if kind == "open_unit":
-            return -1 < a < 1
-        return a > 1  # gt_one
-
     def ipow(self, a, n, tag):
         try:
             return super().ipow(a, n, tag)
         except OverflowError:
             return math.inf
-
-    def cmp(self, op, a, b, tag):
-        return _PY_CMP[op](a, b)
 
 
 _PY_CMP = {
@@ -230,37 +235,27 @@ def _safe_exp(self, a):
         return math.inf
 
 
+def _call(fn):
+    return lambda self, a: fn(a)
+
+
 _install(
     FloatBackend,
     {
+        **{f: _call(getattr(math, f)) for f in _FUNCS if hasattr(math, f)},
         "exp": _safe_exp,
-        "log": lambda s, a: math.log(a),
-        "sin": lambda s, a: math.sin(a),
-        "cos": lambda s, a: math.cos(a),
-        "tan": lambda s, a: math.tan(a),
         "cot": lambda s, a: 1 / math.tan(a),
         "sec": lambda s, a: 1 / math.cos(a),
         "csc": lambda s, a: 1 / math.sin(a),
-        "asin": lambda s, a: math.asin(a),
-        "acos": lambda s, a: math.acos(a),
-        "atan": lambda s, a: math.atan(a),
-        "sinh": lambda s, a: math.sinh(a),
-        "cosh": lambda s, a: math.cosh(a),
-        "tanh": lambda s, a: math.tanh(a),
-        "asinh": lambda s, a: math.asinh(a),
-        "acosh": lambda s, a: math.acosh(a),
-        "atanh": lambda s, a: math.atanh(a),
-        "erf": lambda s, a: math.erf(a),
-        "erfc": lambda s, a: math.erfc(a),
-        "sqrt": lambda s, a: math.sqrt(a),
     },
 )
 
 
-class MpmathBackend(Backend):
+class MpmathBackend(_PointBackend):
     """mpmath ``mpf`` numbers; callers evaluate inside ``mpmath.workdps(dps)``."""
 
     name = "mpmath"
+    lib = mpmath
 
     def const(self, p, q=1):
         return mpmath.mpf(p) / q
@@ -274,27 +269,8 @@ class MpmathBackend(Backend):
     def point(self, x):
         return mpmath.mpf(x.numerator) / x.denominator
 
-    def _in_domain(self, kind, a):
-        if kind == "pos":
-            return a > 0
-        if kind == "nonzero":
-            return a != 0
-        if kind == "cos_nonzero":
-            return mpmath.cos(a) != 0
-        if kind == "sin_nonzero":
-            return mpmath.sin(a) != 0
-        if kind == "open_unit":
-            return -1 < a < 1
-        return a > 1
 
-    def cmp(self, op, a, b, tag):
-        return _PY_CMP[op](a, b)
-
-
-_install(
-    MpmathBackend,
-    {f: (lambda name: lambda s, a: getattr(mpmath, name)(a))(f) for f in _FUNCS},
-)
+_install(MpmathBackend, {f: _call(getattr(mpmath, f)) for f in _FUNCS})
 
 
 class BallBackend(Backend):
@@ -387,9 +363,6 @@ class ExactBackend(Backend):
         if kind == "nonzero":
             return a != 0
         raise TypeError("exact arithmetic only evaluates rational functions")
-
-    def cmp(self, op, a, b, tag):
-        return _PY_CMP[op](a, b)
 
 
 def _no_exact(name):
