@@ -25,7 +25,7 @@ import numpy as np
 
 from saddlecheck import _bnb
 from saddlecheck._validation import InputError
-from saddlecheck.arith.backends import arb_to_mid_rad, float_down, float_up
+from saddlecheck.arith.backends import arb_to_mid_rad, float_down, float_up, sqrt_down, sqrt_up
 from saddlecheck.arith.symmetric import interval_lambda_min
 from saddlecheck.box import Box
 from saddlecheck.objective import Objective
@@ -48,20 +48,6 @@ def _down(a: flint.arb) -> float:
 
 def _up(a: flint.arb) -> float:
     return float_up(_bnb.to_fraction(a.upper())) if a.is_finite() else math.inf
-
-
-def _sqrt_down(q: Fraction) -> float:
-    r = math.sqrt(float_down(q)) if q > 0 else 0.0
-    while r > 0 and Fraction(r) ** 2 > q:
-        r = math.nextafter(r, 0)
-    return r
-
-
-def _sqrt_up(q: Fraction) -> float:
-    r = math.sqrt(float_up(q))
-    while Fraction(r) ** 2 < q:
-        r = math.nextafter(r, math.inf)
-    return r
 
 
 def _sup_dist2(x: Box, m: Box) -> Fraction:
@@ -98,7 +84,7 @@ def _near_minimum(p: Params, box: Box, dist: tuple | None) -> float | None:
     for m in p.minima:
         s = _sup_dist2(box, m)
         if s <= z2:
-            return _sqrt_up(s)
+            return sqrt_up(s)
     return None
 
 
@@ -108,7 +94,7 @@ def _far_from_minima(p: Params, box: Box, dist: tuple | None) -> float | None:
     if not p.candidates:
         return math.inf
     gap = min(_inf_dist2(box, m) for m in p.candidates)
-    return _sqrt_down(gap) if gap > p.zeta * p.zeta else None
+    return sqrt_down(gap) if gap > p.zeta * p.zeta else None
 
 
 def fails_everywhere(obj: Objective, p: Params, box: Box, loc=None) -> dict | None:

@@ -35,7 +35,7 @@ import flint
 import numpy as np
 
 from saddlecheck._validation import InputError, check_int, check_positive
-from saddlecheck.arith.backends import arb_to_mid_rad, ball_bounds
+from saddlecheck.arith.backends import arb_to_mid_rad, ball_bounds, sqrt_up
 from saddlecheck.arith.symmetric import interval_norm_upper, lambda_min_enclosure
 from saddlecheck.box import Box, check_box
 from saddlecheck.objective import Objective
@@ -120,7 +120,7 @@ def _d3_norm_upper(obj: Objective, box: Box, prec: int) -> float:
     T = obj.enclose("d3", box, prec)
     mid, rad = arb_to_mid_rad(T)
     d = obj.dim
-    bound = _sqrt_up(sum(Fraction(interval_norm_upper(mid[k], rad[k])) ** 2 for k in range(d)))
+    bound = sqrt_up(sum(Fraction(interval_norm_upper(mid[k], rad[k])) ** 2 for k in range(d)))
     if d <= _UNFOLD_MAX_DIM:
         with flint.ctx.workprec(prec):
             G = [
@@ -128,16 +128,8 @@ def _d3_norm_upper(obj: Objective, box: Box, prec: int) -> float:
                  for j in range(d)]
                 for i in range(d)
             ]  # fmt: skip
-        bound = min(bound, _sqrt_up(Fraction(interval_norm_upper(*arb_to_mid_rad(G)))))
+        bound = min(bound, sqrt_up(Fraction(interval_norm_upper(*arb_to_mid_rad(G)))))
     return bound
-
-
-def _sqrt_up(q: Fraction) -> float:
-    """The smallest float whose square is ``>= q`` (``q >= 0`` exact)."""
-    r = math.sqrt(float(q))
-    while Fraction(r) ** 2 < q:
-        r = math.nextafter(r, math.inf)
-    return r
 
 
 def _rayleigh_abs_lower(H: list[list], v: np.ndarray, prec: int) -> float:

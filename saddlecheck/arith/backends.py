@@ -429,6 +429,22 @@ def float_up(q) -> float:
     return f if Fraction(f) >= q else math.nextafter(f, math.inf)
 
 
+def sqrt_down(q: Fraction) -> float:
+    """The largest float whose square is ``<= q`` (``q >= 0`` exact)."""
+    r = math.sqrt(float_down(q)) if q > 0 else 0.0
+    while r > 0 and Fraction(r) ** 2 > q:
+        r = math.nextafter(r, 0)
+    return r
+
+
+def sqrt_up(q: Fraction) -> float:
+    """The smallest float whose square is ``>= q`` (``q >= 0`` exact)."""
+    r = math.sqrt(float_up(q))
+    while Fraction(r) ** 2 < q:
+        r = math.nextafter(r, math.inf)
+    return r
+
+
 def _exact(q) -> Fraction:
     if isinstance(q, flint.arb):
         man, exp = q.mid().man_exp()
