@@ -19,6 +19,7 @@ from types import SimpleNamespace
 import mpmath
 import numpy as np
 import pytest
+from _budget import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -100,27 +101,27 @@ def test_T1_parameter_formulas(lp, dim, dps, delta_f):
 # -- claims on one run: T2, T3, T4, T6, T7, T10 ------------------------------------
 
 
-@settings(max_examples=15)
+@settings(max_examples=examples(15))
 @given(runs)
 def test_T2_descent_at_every_gradient_step(case):
     _ok(claims.descent(_trace(case)[1], run(*case).params))
 
 
-@settings(max_examples=15)
+@settings(max_examples=examples(15))
 @given(runs)
 def test_T3_perturbation_cost(case):
     res, trace = _trace(case)
     _ok(claims.perturbation_cost(trace, res.params))
 
 
-@settings(max_examples=15)
+@settings(max_examples=examples(15))
 @given(runs)
 def test_T4_returned_gradient_proved_below_g_thres(case):
     res, _ = _trace(case)
     _ok(claims.returned_gradient(res.x, case[0].objective, res.params))  # ball arithmetic
 
 
-@settings(max_examples=15)
+@settings(max_examples=examples(15))
 @given(runs)
 def test_T6_iteration_count_within_explicit_bound(case):
     res, trace = _trace(case)
@@ -129,14 +130,14 @@ def test_T6_iteration_count_within_explicit_bound(case):
     assert trace.gd_steps == res.iterations
 
 
-@settings(max_examples=15)
+@settings(max_examples=examples(15))
 @given(runs)
 def test_T7_perturbations_and_window_decrease(case):
     res, trace = _trace(case)
     _ok(claims.perturbation_count(trace, float(case[0].f_star), res.params))
 
 
-@settings(max_examples=15)
+@settings(max_examples=examples(15))
 @given(runs)
 def test_T10_improve_or_localize(case):
     res, trace = _trace(case)
@@ -147,7 +148,7 @@ def test_T10_improve_or_localize(case):
 
 
 @pytest.mark.slow
-@settings(max_examples=3)
+@settings(max_examples=examples(3))
 @given(LANDS)
 def test_T5_second_order_failure_rate_at_most_delta(land):
     """T5 [P]: 30 runs from a strict saddle; second-order failures ~ Bin(30, <= delta);
@@ -161,7 +162,7 @@ def test_T5_second_order_failure_rate_at_most_delta(land):
 
 
 @pytest.mark.slow
-@settings(max_examples=3)
+@settings(max_examples=examples(3))
 @given(LANDS)
 def test_T8_escape_probability_against_the_lemma(land):
     """T8 [P]: at an exact strict saddle, 40 independent perturbations; escapes counted
@@ -197,7 +198,7 @@ def test_T11_ball_sampler_of_saddlecheck_pgd(dim, seed):
     assert v.sample_size == 2000
 
 
-@settings(max_examples=2)
+@settings(max_examples=examples(2))
 @given(LANDS)
 def test_T11_perturbations_of_pgd_runs(land):
     """T11 on the perturbations saddlecheck.pgd actually made (all runs' events pooled)."""
@@ -209,7 +210,7 @@ def test_T11_perturbations_of_pgd_runs(land):
 # -- T9: coupling, T12: quadratic escape, T13-T15 -----------------------------------
 
 
-@settings(max_examples=10)
+@settings(max_examples=examples(10))
 @given(LANDS, st.data())
 def test_T9_two_starts_along_e1_are_not_both_stuck(land, data):
     """T9 [P] thin stuck region: u0 anywhere in the ball of radius r about the saddle,
@@ -228,7 +229,7 @@ def test_T9_two_starts_along_e1_are_not_both_stuck(land, data):
     _ok(claims.coupling(land.f, land.grad, x_tilde, v, e1, mu, params))
 
 
-@settings(max_examples=10)
+@settings(max_examples=examples(10))
 @given(LANDS, st.data())
 def test_T9_recalled_coupling_constant(land, data):
     """T9 with the recalled [R] constant 2.5: min(f(u_T) - f(u_0), f(w_T) - f(w_0))
@@ -300,7 +301,7 @@ def test_T12_escape_steps_grow_like_log_d():
     assert times[64] > times[1]
 
 
-@settings(max_examples=6)
+@settings(max_examples=examples(6))
 @given(LANDS)
 def test_T13_strict_saddle_returned_point_is_zeta_close(land):
     """T13 [P]: the landscape is (theta, gamma, zeta)-strict saddle with (derived here, [D])
@@ -320,7 +321,7 @@ def test_T13_strict_saddle_returned_point_is_zeta_close(land):
     _ok(claims.close_to_minima(res.x, [[float(v) for v in m] for m in land.minima], zeta))
 
 
-@settings(max_examples=6)
+@settings(max_examples=examples(6))
 @given(LANDS)
 def test_T14_local_linear_rate(land):
     """T14 [D from P]: near a minimum (each well coordinate within s_i/4 of +-s_i, the box is
@@ -346,7 +347,7 @@ def test_T14_local_linear_rate(land):
 
 
 @pytest.mark.slow
-@settings(max_examples=2)
+@settings(max_examples=examples(2))
 @given(matrix_factorizations(max_d=2, max_r=1, max_s=2))
 def test_T13_T14_matrix_factorization_with_recalled_constants(mf):
     """T13/T14 on the paper's matrix factorization with its recalled [R] constants

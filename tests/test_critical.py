@@ -11,6 +11,7 @@ from fractions import Fraction
 
 import pytest
 import sympy
+from _budget import examples
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -228,7 +229,7 @@ def exact_kind(f, point) -> str | None:
     return None
 
 
-@settings(max_examples=15)
+@settings(max_examples=examples(15))
 @given(planted_polynomials())
 def test_planted_nondegenerate_points_are_found_with_their_kind(planted):
     """Claim: each planted critical point with det(H) != 0 lies in the enclosure of an entry

@@ -5,6 +5,7 @@ from fractions import Fraction
 import mpmath
 import numpy as np
 import pytest
+from _budget import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -101,7 +102,7 @@ def _tensor_norm_lower(T, rng, dim):
 polys = st.lists(st.tuples(st.integers(-4, 4), *[st.integers(0, 4)] * 4), min_size=1, max_size=5)
 
 
-@settings(max_examples=15)
+@settings(max_examples=examples(15))
 @given(
     terms=polys,
     dim=st.integers(1, 4),

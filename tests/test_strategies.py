@@ -8,6 +8,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from _budget import examples
 from hypothesis import find, given, settings
 from hypothesis import strategies as st
 
@@ -22,7 +23,7 @@ from saddlecheck.strategies import (
 )
 
 
-@settings(max_examples=15)
+@settings(max_examples=examples(15))
 @given(strict_saddles(max_dim=4, max_wells=2, max_center=50, max_offset=10))
 def test_strict_saddles_critical_points_are_exact(land):
     """Every listed critical point has gradient exactly 0 (rational arithmetic) and a Hessian
@@ -43,7 +44,7 @@ def test_strict_saddles_critical_points_are_exact(land):
                                                    for m in land.minima))  # fmt: skip
 
 
-@settings(max_examples=15)
+@settings(max_examples=examples(15))
 @given(st.one_of(strict_saddles(max_dim=3), planted_landscapes(max_dim=3)), st.data())
 def test_ell_and_rho_bound_the_derivatives_on_the_region(land, data):
     """ell >= ||H(x)|| and rho >= |D^3 f(x)[u, u, u]| at random points of the region
@@ -62,7 +63,7 @@ def test_ell_and_rho_bound_the_derivatives_on_the_region(land, data):
         assert abs(u @ d3 @ u) <= float(land.rho) * (1 + 1e-6) + 1e-6
 
 
-@settings(max_examples=10)
+@settings(max_examples=examples(10))
 @given(planted_landscapes(max_dim=2))
 def test_planted_critical_points(land):
     obj = land.objective
@@ -71,7 +72,7 @@ def test_planted_critical_points(land):
         assert lam != 0
 
 
-@settings(max_examples=3)
+@settings(max_examples=examples(3))
 @given(matrix_factorizations(max_d=2, max_r=2))
 def test_matrix_factorizations_minimum_is_exact(mf):
     assert mf.objective.exact("value", mf.options["V_star"]) == 0
@@ -86,7 +87,7 @@ def test_quadratic_saddles_are_what_they_say(q):
     assert all(abs(1 - q.eta * v) <= 1 for v in q.eigenvalues[1:])
 
 
-@settings(max_examples=20)
+@settings(max_examples=examples(20))
 def _with_points(q):
     pts = stuck_points(q, r=Fraction(1, 100), steps=8, f_escape=Fraction(1, 10**6))
     return st.tuples(st.just(q), pts)

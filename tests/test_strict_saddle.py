@@ -13,6 +13,7 @@ import mpmath
 import numpy as np
 import pytest
 import sympy
+from _budget import examples
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from test_critical import planted_polynomials, x, y
@@ -255,7 +256,7 @@ def test_bad_arguments_are_refused():
 # -- Hypothesis ----------------------------------------------------------------------
 
 
-@settings(max_examples=12)
+@settings(max_examples=examples(12))
 @given(
     planted_polynomials(),
     st.sampled_from(["1/10", "1/4"]),
