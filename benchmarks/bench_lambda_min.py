@@ -12,21 +12,11 @@ Run: ``.venv/bin/python benchmarks/bench_lambda_min.py``
 
 from __future__ import annotations
 
-import time
-
 import mpmath
 import numpy as np
+from _timing import best_of
 
 from saddlecheck.arith.symmetric import enclose_lambda_min
-
-
-def best_of(fn, repeat=5):
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def random_symmetric(n: int, seed: int = 0) -> np.ndarray:
@@ -43,8 +33,8 @@ def main() -> None:
     print(head)
     for n in (100, 400, 1000):
         H = random_symmetric(n)
-        t_np = best_of(lambda H=H: np.linalg.eigvalsh(H))
-        t_ours = best_of(lambda H=H: enclose_lambda_min(H))
+        t_np = best_of(lambda H=H: np.linalg.eigvalsh(H), repeat=5)
+        t_ours = best_of(lambda H=H: enclose_lambda_min(H), repeat=5)
         t_strict = best_of(lambda H=H: enclose_lambda_min(H, blas=False), repeat=2)
         e = enclose_lambda_min(H)
         w = np.linalg.eigvalsh(H)
@@ -66,7 +56,7 @@ def main() -> None:
                 mpmath.eigsy(A, eigvals_only=True)
 
         t_mp = best_of(mp_eig, repeat=1)
-        t_ours = best_of(lambda H=H: enclose_lambda_min(H))
+        t_ours = best_of(lambda H=H: enclose_lambda_min(H), repeat=5)
         print(f"{n:>6}{t_mp:>18.3f}{t_ours:>15.4f}")
 
 

@@ -14,19 +14,11 @@ import time
 
 import symengine as se
 import sympy
+from _timing import best_of
 
 import saddlecheck as sc
 from saddlecheck.problems import matrix_factorization
 from saddlecheck.smoothness import smoothness
-
-
-def best_of(fn, repeat=3):
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def main() -> None:
