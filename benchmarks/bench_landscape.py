@@ -26,9 +26,9 @@ import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 
-from saddlecheck.critical import critical_points
+from saddlecheck.landscape.critical import critical_points
+from saddlecheck.landscape.strict_saddle import check_strict_saddle
 from saddlecheck.problems import get
-from saddlecheck.strict_saddle import check_strict_saddle
 
 
 def timed(fn):

@@ -17,8 +17,8 @@ import sympy
 from _timing import best_of
 
 import saddlecheck as sc
+from saddlecheck.landscape.constants import smoothness
 from saddlecheck.problems import matrix_factorization
-from saddlecheck.smoothness import smoothness
 
 
 def main() -> None:

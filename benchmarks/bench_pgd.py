@@ -23,9 +23,9 @@ import time
 
 import numpy as np
 
-from saddlecheck._pgd_backend import backend_for
-from saddlecheck.pgd import PGDStepper, pgd, pgd_params
 from saddlecheck.problems import matrix_factorization, toy_saddle_nd
+from saddlecheck.solver.algorithms import PGDStepper, pgd, pgd_params
+from saddlecheck.solver.backends import backend_for
 
 
 def numpy_pgd(M: np.ndarray, x0: np.ndarray, p, seed: int, max_iter: int):

@@ -404,8 +404,8 @@ def landscape_checker_step(th, ga, ze, instances=LANDSCAPE_INSTANCES) -> Step:
     covering); a counterexample box is ``refuted``; a budget overrun is ``open``.
     This is the only step of proofs/ that runs saddlecheck's own code.
     """
+    from saddlecheck.landscape.strict_saddle import check_strict_saddle
     from saddlecheck.problems import matrix_factorization
-    from saddlecheck.strict_saddle import check_strict_saddle
 
     names, verdicts, details = [], [], []
     for d, r, svals in instances:

@@ -33,12 +33,12 @@ import numpy as np
 import sympy
 
 from saddlecheck import problems
-from saddlecheck.certify import certify_sosp, verify_certificate
-from saddlecheck.critical import critical_points
+from saddlecheck.certificates.certify import certify_sosp, verify_certificate
+from saddlecheck.landscape.constants import smoothness
+from saddlecheck.landscape.critical import critical_points
+from saddlecheck.landscape.strict_saddle import check_strict_saddle
 from saddlecheck.objective import Objective
-from saddlecheck.pgd import gd, pgd
-from saddlecheck.smoothness import smoothness
-from saddlecheck.strict_saddle import check_strict_saddle
+from saddlecheck.solver.algorithms import gd, pgd
 
 TAGS = "[proved] interval/exact arithmetic; [run] one float64 run; [sampled] Monte Carlo"
 

@@ -1,4 +1,4 @@
-"""A correct numpy PGD, written from the paper only (independent of saddlecheck.pgd).
+"""A correct numpy PGD, written from the paper only (independent of saddlecheck.solver.algorithms).
 
 Jin, Ge, Netrapalli, Kakade, Jordan (ICML 2017), Algorithm 2 (PGD), with
 ``t_thres`` rounded up to an integer. The guard must pass it (tests/test_guard.py).

@@ -20,13 +20,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from saddlecheck import Objective
-from saddlecheck._certificate_check import _digest
 from saddlecheck._validation import InputError
-from saddlecheck.certify import (
+from saddlecheck.certificates.certify import (
     certify_sosp,
     certify_strict_saddle_point,
     verify_certificate,
 )
+from saddlecheck.certificates.recheck import _digest
 from saddlecheck.problems.matrix_factorization import matrix_factorization, rational_orthogonal
 
 TOY = "x**4/4 - x**2/2 + y**2/2"
@@ -353,7 +353,7 @@ def test_independent_checker_interval_endpoints_are_not_rounded_to_53_bits():
     import mpmath
     import sympy
 
-    from saddlecheck._certificate_check import _evaluate
+    from saddlecheck.certificates.recheck import _evaluate
 
     x = sympy.Symbol("x")
     exprs = [sympy.exp(x) / 3, sympy.sin(x) / 7, sympy.log(1 + x) / 11, sympy.sqrt(2 + x) / 13]

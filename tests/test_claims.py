@@ -1,6 +1,6 @@
 """CLAIMS.md section 3 (T1-T15) checked on saddlecheck's own PGD, and the checks' own honesty.
 
-Each claim runs against :mod:`saddlecheck.pgd` on objectives with exact
+Each claim runs against :func:`saddlecheck.pgd` on objectives with exact
 constants (:func:`saddlecheck.strategies.strict_saddles`: rotated double wells,
 ``ell = 59 gamma/16``, ``rho = 15 gamma/(2 s)``) and must hold. The ``c`` used is
 1/2 (the theorem needs ``c <= c_max``, unknown). Statistical claims state their
@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 from saddlecheck import certify_sosp, claims
 from saddlecheck.claims import Trace
-from saddlecheck.pgd import draw_perturbation, gd, pgd, pgd_li, pgd_params
+from saddlecheck.solver.algorithms import draw_perturbation, gd, pgd, pgd_li, pgd_params
 from saddlecheck.strategies import (
     matrix_factorizations,
     parameter_tuples,
@@ -184,7 +184,7 @@ def test_T8_escape_probability_against_the_lemma(land):
 def test_T11_ball_sampler_of_saddlecheck_pgd(dim, seed):
     """T11 [P]: saddlecheck's draw_perturbation + float64 ball point, 2000 draws:
     ||xi|| <= r, (||xi||/r)^d uniform, direction uniform (KS, false-alarm 1e-7)."""
-    from saddlecheck._pgd_backend import Float64Backend
+    from saddlecheck.solver.backends import Float64Backend
 
     st0 = np.random.PCG64(seed).state
     r, rng = 1e-3, (st0["state"]["state"], st0["state"]["inc"], 0, 0)

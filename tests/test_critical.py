@@ -15,8 +15,9 @@ from _budget import examples
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from saddlecheck import Box, InputError, Objective, _bnb
-from saddlecheck.critical import CriticalPoints, critical_points
+from saddlecheck import Box, InputError, Objective
+from saddlecheck.landscape import bnb as _bnb
+from saddlecheck.landscape.critical import CriticalPoints, critical_points
 from saddlecheck.problems import get
 
 

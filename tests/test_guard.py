@@ -45,7 +45,7 @@ def test_saddlecheck_pgd_algorithm_passes_quick_profile():
 
 
 def test_public_pgd_passes_black_box_and_trace_is_not_applicable():
-    """saddlecheck.pgd.pgd on the exact objective: it never calls problem.grad, so trace
+    """saddlecheck.pgd on the exact objective: it never calls problem.grad, so trace
     properties are reported not applicable, and the black-box properties hold."""
     rep = check_pgd(saddlecheck_pgd, "quick", [*BLACK_BOX, "descent"])
     assert rep.passed, rep.explain()

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import saddlecheck as sc
-from saddlecheck.arith.backends import ball_bounds
+from saddlecheck.arith.rounding import ball_bounds
 
 TOY = "x**4/4 - x**2/2 + y**2/2"
 

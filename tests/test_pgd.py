@@ -24,10 +24,10 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-import saddlecheck._pgd_steps as steps_module
+import saddlecheck.solver.steps as steps_module
 from saddlecheck import Box, InputError, Objective
-from saddlecheck.certify import certify_sosp
-from saddlecheck.pgd import PGDStepper, gd, pgd, pgd_li, pgd_params
+from saddlecheck.certificates.certify import certify_sosp
+from saddlecheck.solver.algorithms import PGDStepper, gd, pgd, pgd_li, pgd_params
 
 TOY = "x**4/4 - x**2/2 + y**2/2"
 # The toy on [-2, 2]^2: ell = 3*2^2 - 1 = 11, rho = 6*2 = 12 (CLAIMS.md s.5), f* = -1/4.
@@ -269,7 +269,7 @@ def test_steps_are_pure(toy):
 
 
 def steps_module_backend(obj):
-    from saddlecheck._pgd_backend import backend_for
+    from saddlecheck.solver.backends import backend_for
 
     return backend_for(obj, None)
 

@@ -44,9 +44,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from saddlecheck import Objective
-from saddlecheck.certify import certify_sosp
-from saddlecheck.pgd import pgd
+from saddlecheck.certificates.certify import certify_sosp
 from saddlecheck.problems import matrix_factorization
+from saddlecheck.solver.algorithms import pgd
 
 R = Fraction(3, 2)  # region |z1| <= R of the rotated toy
 TOY_RHO = 6 * R

@@ -17,7 +17,7 @@ import pytest
 
 import saddlecheck as sc
 from saddlecheck import plot
-from saddlecheck.critical import critical_points
+from saddlecheck.landscape.critical import critical_points
 
 TOY = sc.Objective("x**4/4 - x**2/2 + y**2/2")
 BOX = sc.Box([(-2, 2), (-2, 2)])
@@ -68,7 +68,7 @@ def test_landscape_markers_follow_the_monkey_saddle():
 
 
 def test_covering_shades_every_leaf(tmp_path, toy_points):
-    from saddlecheck.strict_saddle import check_strict_saddle
+    from saddlecheck.landscape.strict_saddle import check_strict_saddle
 
     rep = check_strict_saddle(TOY, BOX, "0.3", "0.5", "0.5")
     fig = plot.landscape(TOY, BOX, critical=toy_points, covering=rep)
@@ -84,7 +84,7 @@ def test_covering_shades_every_leaf(tmp_path, toy_points):
 
 
 def test_counterexample_is_drawn():
-    from saddlecheck.strict_saddle import check_strict_saddle
+    from saddlecheck.landscape.strict_saddle import check_strict_saddle
 
     rep = check_strict_saddle(TOY, BOX, "0.3", "1.5", "0.5")
     assert rep.holds is False
@@ -122,7 +122,7 @@ def test_save_creates_directories(tmp_path):
 
 @pytest.fixture(scope="module")
 def toy_run():
-    from saddlecheck.pgd import pgd
+    from saddlecheck.solver.algorithms import pgd
 
     return pgd(TOY, [0, 0], eps=0.01, ell=11, rho=12, delta_f=0.25, seed=1, keep_path=True,
                max_iter=50_000)  # fmt: skip
@@ -147,7 +147,7 @@ def _gid_count_ax(ax, gid: str) -> int:
 
 
 def test_value_history_log_scale_and_race(tmp_path, toy_run):
-    from saddlecheck.pgd import gd
+    from saddlecheck.solver.algorithms import gd
 
     fig = plot.value_history(toy_run, f_star=-0.25, log=True)
     ax = fig.axes[0]
@@ -163,7 +163,7 @@ def test_value_history_log_scale_and_race(tmp_path, toy_run):
 
 
 def test_run_summary_in_higher_dimension_is_the_value_history():
-    from saddlecheck.pgd import pgd
+    from saddlecheck.solver.algorithms import pgd
 
     obj = sc.Objective("x**4/4 - x**2/2 + y**2/2 + z**2/2")
     res = pgd(obj, [0, 0, 0], eps=0.01, ell=11, rho=12, delta_f=0.25, seed=0, max_iter=50_000)

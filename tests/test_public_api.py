@@ -123,11 +123,3 @@ def test_raising_precision_never_flips_a_proved_verdict():
             obj, obj.grad(x, dps=50) * 0 + [mpmath.mpf(v) for v in x], eps=0.5, rho=low.rho
         )  # the same exact point, as mpf
         assert as_floats.holds == as_mpf.holds
-
-
-def test_functions_named_like_their_modules_are_not_hidden_by_submodule_imports():
-    import importlib
-
-    importlib.import_module("saddlecheck.smoothness")
-    importlib.import_module("saddlecheck.pgd")
-    assert callable(sc.smoothness) and callable(sc.pgd)

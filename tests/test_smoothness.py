@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import saddlecheck as sc
-from saddlecheck.smoothness import smoothness, value_lower_bound
+from saddlecheck.landscape.constants import smoothness, value_lower_bound
 
 TOY = "x**4/4 - x**2/2 + y**2/2"
 

@@ -18,9 +18,10 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from test_critical import planted_polynomials, x, y
 
-from saddlecheck import Box, InputError, Objective, _bnb
+from saddlecheck import Box, InputError, Objective
+from saddlecheck.landscape import bnb as _bnb
+from saddlecheck.landscape.strict_saddle import check_strict_saddle
 from saddlecheck.problems import get
-from saddlecheck.strict_saddle import check_strict_saddle
 
 DPS = 50
 

@@ -19,7 +19,7 @@ import flint
 import numpy as np
 
 from saddlecheck._validation import InputError
-from saddlecheck.arith.backends import float_up
+from saddlecheck.arith.rounding import float_up
 from saddlecheck.arith.spd import U
 from saddlecheck.arith.symmatrix import SymMatrix
 

@@ -36,7 +36,7 @@ import flint
 import numpy as np
 
 from saddlecheck._validation import to_rational
-from saddlecheck.arith.backends import float_down, float_up
+from saddlecheck.arith.rounding import float_down, float_up
 from saddlecheck.arith.symmatrix import SymMatrix, as_symmetric
 
 U = Fraction(1, 2**53)

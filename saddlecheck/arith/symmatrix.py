@@ -19,7 +19,7 @@ import flint
 import numpy as np
 
 from saddlecheck._validation import InputError, to_rational
-from saddlecheck.arith.backends import float_up
+from saddlecheck.arith.rounding import float_up
 
 _TWO53 = 2**53
 

@@ -31,13 +31,13 @@ import flint
 import numpy as np
 
 from saddlecheck._validation import InputError, check_positive
-from saddlecheck.arith.backends import float_down, float_up
 from saddlecheck.arith.rayleigh import (
     _quad_exact,
     _rayleigh_float,
     nonneg_norm_upper,
     rayleigh_upper,
 )
+from saddlecheck.arith.rounding import float_down, float_up, to_fraction
 from saddlecheck.arith.spd import isspd, ldl_ball
 from saddlecheck.arith.symmatrix import SymMatrix, as_symmetric
 
@@ -190,12 +190,6 @@ def _fast(M: SymMatrix, blas: bool, eigh_max_dim: int = 200) -> _Bounds | None:
 # ------------------------------------------------------------------- ball path
 
 
-def _to_fraction(x: flint.arb) -> Fraction:
-    man, exp = x.mid().man_exp()
-    man, exp = int(man), int(exp)
-    return Fraction(man * 2**exp) if exp >= 0 else Fraction(man, 2**-exp)
-
-
 def _ball(M: SymMatrix, mu: Fraction, v0: tuple[Fraction, ...], prec: int) -> _Bounds:
     """Inverse iteration and ball ``LDL^T`` at ``prec`` bits."""
     n = M.n
@@ -223,8 +217,8 @@ def _ball(M: SymMatrix, mu: Fraction, v0: tuple[Fraction, ...], prec: int) -> _B
             num = (v.transpose() * A * v)[0, 0]
             den = (v.transpose() * v)[0, 0]
             m = (num / den).mid()
-        vq = tuple(_to_fraction(v[i, 0]) for i in range(n))
-        mu_new = _to_fraction(m)
+        vq = tuple(to_fraction(v[i, 0]) for i in range(n))
+        mu_new = to_fraction(m)
     out = _Bounds(None, vq, rayleigh_upper(M, vq, exact=True), mu_new)
     slack = 2 * n.bit_length() + 8
     for k in range(4):

@@ -46,8 +46,8 @@ from saddlecheck.claims._run import (
     returned_gradient,
 )
 from saddlecheck.claims._sampler import ball_sampler, stuck_volume
-from saddlecheck.claims._trace import Trace
 from saddlecheck.claims._verdict import Verdict, float_allowance
+from saddlecheck.solver.trace import Trace
 
 CLAIMS = {
     "T1": parameter_formulas,

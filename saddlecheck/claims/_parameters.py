@@ -1,7 +1,7 @@
 """T1 (parameter formulas) and T6 (iteration count), CLAIMS.md section 3.
 
 The oracle recomputes Algorithm 2's parameters from their definitions in
-mpmath (50 digits, or 20 more than the parameters carry), independently of ``saddlecheck.pgd``:
+mpmath (50 digits, or 20 more than the parameters carry), independently of ``saddlecheck.solver``:
 
     chi     = 3 max(log(d ell Delta_f / (c eps^2 delta)), 4)
     eta     = c / ell
@@ -72,7 +72,7 @@ def parameter_formulas(params) -> Verdict:
     Args:
         params: any object with the fields ``ell, rho, eps, c, delta, delta_f,
             dim, chi, eta, r, g_thres, f_thres, t_thres`` (and optionally
-            ``t_window``, ``dps``), e.g. ``saddlecheck.pgd.PGDParams``.
+            ``t_window``, ``dps``), e.g. ``saddlecheck.solver.algorithms.PGDParams``.
 
     Returns:
         A :class:`Verdict` with ``lhs`` the worst relative error, ``rhs`` the

@@ -13,7 +13,6 @@ from fractions import Fraction
 
 import numpy as np
 
-from saddlecheck.claims._trace import Trace
 from saddlecheck.claims._verdict import (
     UNIT_ROUNDOFF,
     Verdict,
@@ -21,6 +20,7 @@ from saddlecheck.claims._verdict import (
     not_applicable,
     verdict,
 )
+from saddlecheck.solver.trace import Trace
 
 
 def _point_norms(trace: Trace) -> np.ndarray:
@@ -123,7 +123,7 @@ def returned_gradient(x, gradient, params) -> Verdict:
     """
     g_thres = float(params.g_thres)
     if hasattr(gradient, "enclose"):
-        from saddlecheck.arith.backends import ball_bounds
+        from saddlecheck.arith.rounding import ball_bounds
 
         balls = gradient.enclose("grad", list(np.asarray(x, dtype=np.float64)))
         sq = sum((b * b for b in balls[1:]), balls[0] * balls[0])

@@ -9,7 +9,7 @@ import sympy
 from saddlecheck._validation import InputError
 from saddlecheck.cli._inputs import Target, parse_box, parse_number
 from saddlecheck.cli._outcome import NOT_ASKED, Outcome, verdict_word
-from saddlecheck.smoothness import smoothness
+from saddlecheck.landscape.constants import smoothness
 
 MAX_SHOWN_DIM = 4  # print the gradient and Hessian in full up to this dimension
 MAX_CRITICAL_DIM = 4  # interval branch and bound over the whole box beyond this is hopeless
@@ -21,7 +21,7 @@ def _short(expr: object, limit: int = 400) -> str:
 
 
 def _critical(obj, box, max_boxes: int | None):
-    from saddlecheck.critical import critical_points
+    from saddlecheck.landscape.critical import critical_points
 
     kwargs = {} if max_boxes is None else {"max_boxes": max_boxes}
     return critical_points(obj, box, **kwargs)
@@ -92,7 +92,7 @@ def analyze(args, target: Target) -> Outcome:
 
     report = None
     if given:
-        from saddlecheck.strict_saddle import check_strict_saddle
+        from saddlecheck.landscape.strict_saddle import check_strict_saddle
 
         kwargs = {} if args.max_boxes is None else {"max_boxes": args.max_boxes}
         minima = None if target.problem is None else target.problem.minima_distance

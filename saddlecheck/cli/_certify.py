@@ -6,7 +6,11 @@ import json
 import os
 
 from saddlecheck._validation import InputError
-from saddlecheck.certify import certify_sosp, certify_strict_saddle_point, verify_certificate
+from saddlecheck.certificates.certify import (
+    certify_sosp,
+    certify_strict_saddle_point,
+    verify_certificate,
+)
 from saddlecheck.cli._inputs import Target, parse_box, parse_number, parse_point
 from saddlecheck.cli._outcome import Outcome, verdict_word
 
@@ -19,7 +23,7 @@ def rho_for(args, target: Target, out: Outcome) -> object:
     box = parse_box(args.box, target, required=False, command=out.command)
     if box is None:
         raise InputError(f"{out.command} needs --rho (or a --box to bound rho over)")
-    from saddlecheck.smoothness import smoothness
+    from saddlecheck.landscape.constants import smoothness
 
     k = smoothness(target.objective, box)
     out.lines.append(f"rho = {k.rho:.6g}: proved upper bound of sup ||D^3 f|| over {box}")

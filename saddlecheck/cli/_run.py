@@ -3,7 +3,7 @@
 The constants come from the user (``--ell``, ``--rho``, ``--delta-f``) or are
 proved over the box (``--box`` or the problem's): ``ell`` and ``rho`` by
 :func:`saddlecheck.smoothness`, ``Delta_f`` as an upper bound of ``f(x0)``
-minus :func:`~saddlecheck.smoothness.value_lower_bound`. They are computed
+minus :func:`~saddlecheck.landscape.constants.value_lower_bound`. They are computed
 here, once, so that the progress line can show the theorem's iteration bound
 from the start. The verdict (exit code) is the eps-SOSP certificate of the
 returned point.
@@ -16,7 +16,7 @@ import sys
 from fractions import Fraction
 
 from saddlecheck._validation import InputError, check_open_unit
-from saddlecheck.certify import certify_sosp
+from saddlecheck.certificates.certify import certify_sosp
 from saddlecheck.cli._inputs import Target, parse_box, parse_number, parse_point
 from saddlecheck.cli._outcome import Outcome, verdict_word
 from saddlecheck.cli._progress import Progress
@@ -39,7 +39,7 @@ def constants(args, target: Target, x0: tuple[Fraction, ...]) -> tuple[dict, dic
     if box is not None and not box.contains(x0):
         raise InputError(f"--x0 lies outside the box {box}; the constants only hold inside it")
     if values["ell"] is None or values["rho"] is None:
-        from saddlecheck.smoothness import smoothness
+        from saddlecheck.landscape.constants import smoothness
 
         k = smoothness(obj, box)
         for name in ("ell", "rho"):
@@ -47,8 +47,8 @@ def constants(args, target: Target, x0: tuple[Fraction, ...]) -> tuple[dict, dic
                 values[name] = getattr(k, name)
                 sources[name] = "proved upper bound over the box (smoothness)"
     if values["delta_f"] is None:
-        from saddlecheck.arith.backends import ball_bounds
-        from saddlecheck.smoothness import value_lower_bound
+        from saddlecheck.arith.rounding import ball_bounds
+        from saddlecheck.landscape.constants import value_lower_bound
 
         f_lo = Fraction(value_lower_bound(obj, box))
         f0_hi = Fraction(ball_bounds(obj.enclose("value", x0))[1])
@@ -59,7 +59,7 @@ def constants(args, target: Target, x0: tuple[Fraction, ...]) -> tuple[dict, dic
 
 def run(args, target: Target) -> Outcome:
     """Run PGD (``--gd``: plain GD) and certify the point it returns."""
-    from saddlecheck.pgd import gd, pgd
+    from saddlecheck.solver.algorithms import gd, pgd
 
     obj = target.objective
     if args.x0 is not None:

@@ -20,9 +20,8 @@ import flint
 import numpy as np
 import sympy
 
-from saddlecheck._bnb import to_fraction
 from saddlecheck._validation import InputError, check_int, check_positive
-from saddlecheck.arith.backends import float_down, float_up
+from saddlecheck.arith.rounding import float_down, float_up, to_fraction
 from saddlecheck.box import Box, check_box
 from saddlecheck.objective import Objective
 from saddlecheck.problems._problem import Constant, KnownPoint, Problem

@@ -1,10 +1,10 @@
 """saddlecheck's own PGD as implementations the guard can check.
 
 * :func:`saddlecheck_stepper` runs saddlecheck's Algorithm 2 (``pgd_params``,
-  the stepper with :func:`~saddlecheck.pgd.perturbation_rule` and
-  :func:`~saddlecheck.pgd.stopping_rule`, the driver of :func:`saddlecheck.pgd.pgd`)
+  the stepper with :func:`~saddlecheck.solver.steps.perturbation_rule` and
+  :func:`~saddlecheck.solver.steps.stopping_rule`, the driver of :func:`saddlecheck.pgd`)
   on the problem's recorded float64 callables: every trace property applies.
-* :func:`saddlecheck_pgd` calls the public :func:`saddlecheck.pgd.pgd` on the
+* :func:`saddlecheck_pgd` calls the public :func:`saddlecheck.pgd` on the
   problem's exact objective (its own compiled evaluator): only black-box
   properties apply.
 """
@@ -18,7 +18,7 @@ import numpy as np
 
 def _callable_backend(problem):
     """saddlecheck's float64 back end with ``f`` and ``grad`` taken from callables."""
-    from saddlecheck._pgd_backend import Float64Backend
+    from saddlecheck.solver.backends import Float64Backend
 
     class CallableBackend(Float64Backend):
         def __init__(self) -> None:  # no Objective: the problem's callables instead
@@ -36,8 +36,8 @@ def saddlecheck_stepper(problem, seed: int) -> np.ndarray:
     Raises:
         RuntimeError: when the run reaches ``problem.max_iter`` without terminating.
     """
-    from saddlecheck._pgd_steps import PGDStepper, drive
-    from saddlecheck.pgd import pgd_params
+    from saddlecheck.solver.algorithms import pgd_params
+    from saddlecheck.solver.steps import PGDStepper, drive
 
     params = pgd_params(
         problem.ell, problem.rho, problem.eps, problem.c, problem.delta, problem.delta_f,
@@ -53,8 +53,8 @@ def saddlecheck_stepper(problem, seed: int) -> np.ndarray:
 
 
 def saddlecheck_pgd(problem, seed: int) -> np.ndarray:
-    """The public :func:`saddlecheck.pgd.pgd` on ``problem.objective`` (black-box only)."""
-    from saddlecheck.pgd import pgd
+    """The public :func:`saddlecheck.pgd` on ``problem.objective`` (black-box only)."""
+    from saddlecheck.solver.algorithms import pgd
 
     res = pgd(
         problem.objective, problem.x0, eps=problem.eps, ell=problem.ell, rho=problem.rho,

@@ -52,7 +52,7 @@ def _eval(p: list[Fraction], z):
 
 def _sup_abs(p: list[Fraction], lo: Fraction, hi: Fraction, pieces: int = 512) -> Fraction:
     """A proved upper bound of ``|p|`` on ``[lo, hi]`` (ball Horner on ``pieces`` pieces)."""
-    from saddlecheck.arith.backends import ball_bounds
+    from saddlecheck.arith.rounding import ball_bounds
 
     if all(c == 0 for c in p):
         return _Q(0)

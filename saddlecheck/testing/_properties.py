@@ -17,8 +17,8 @@ from functools import cached_property
 import numpy as np
 
 from saddlecheck import claims
-from saddlecheck.claims._trace import Trace
 from saddlecheck.claims._verdict import Verdict, float_allowance, not_applicable, verdict
+from saddlecheck.solver.trace import Trace
 from saddlecheck.testing._landscapes import well_escape_log_bound
 from saddlecheck.testing._problem import BudgetExceeded, GuardCase, GuardProblem, Recorder
 from saddlecheck.testing._reconstruct import reconstruct
@@ -118,7 +118,7 @@ def _sosp(run: Run) -> Verdict:
     bad = _no_point(run, "T5")
     if bad:
         return bad
-    from saddlecheck.certify import certify_sosp
+    from saddlecheck.certificates.certify import certify_sosp
 
     p = run.case.params
     cert = certify_sosp(run.case.landscape.objective, run.returned.tolist(), p.eps, p.rho)

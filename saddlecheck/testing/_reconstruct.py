@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from saddlecheck.claims._trace import Trace
 from saddlecheck.claims._verdict import UNIT_ROUNDOFF
+from saddlecheck.solver.trace import Trace
 from saddlecheck.testing._problem import Recorder
 
 

@@ -16,10 +16,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from saddlecheck._pgd_params import PGDParams
-from saddlecheck._pgd_result import HISTORY_CAP, History, PerturbationEvent
 from saddlecheck._validation import InputError, check_point
 from saddlecheck.objective import Objective
+from saddlecheck.solver.params import PGDParams
+from saddlecheck.solver.result import HISTORY_CAP, History, PerturbationEvent
 
 # -- the rules of Algorithm 2 -------------------------------------------------------
 
@@ -27,7 +27,7 @@ from saddlecheck.objective import Objective
 def perturbation_rule(grad_norm, t: int, t_noise: int, params: PGDParams) -> bool:
     """Algorithm 2: ``if ||grad f(x_t)|| <= g_thres and t - t_noise > t_thres``.
 
-    >>> from saddlecheck.pgd import pgd_params
+    >>> from saddlecheck.solver.algorithms import pgd_params
     >>> p = pgd_params(1, 1, 1, 1, 0.5, 1, 1)
     >>> perturbation_rule(0.0, 0, -p.t_window - 1, p), perturbation_rule(0.0, 5, 0, p)
     (True, False)
@@ -38,7 +38,7 @@ def perturbation_rule(grad_norm, t: int, t_noise: int, params: PGDParams) -> boo
 def stopping_rule(f_x, f_x_tilde, t: int, t_noise: int, params: PGDParams) -> bool:
     """Algorithm 2: ``if t - t_noise = t_thres and f(x_t) - f(x_tilde) > -f_thres: return x_tilde``.
 
-    >>> from saddlecheck.pgd import pgd_params
+    >>> from saddlecheck.solver.algorithms import pgd_params
     >>> p = pgd_params(1, 1, 1, 1, 0.5, 1, 1)
     >>> stopping_rule(0.0, 0.0, 12, 0, p), stopping_rule(-1.0, 0.0, 12, 0, p)
     (True, False)
@@ -109,7 +109,7 @@ class PGDStepper:
     Args:
         obj: the objective.
         params: :class:`PGDParams` in the back end's precision.
-        backend: from :func:`saddlecheck._pgd_backend.backend_for`.
+        backend: from :func:`saddlecheck.solver.backends.backend_for`.
         perturb: apply :func:`perturbation_rule` (``False``: plain GD).
         stop: ``"pgd"`` (:func:`stopping_rule`), ``"gradient"`` (stop when
             ``||grad f(x_t)|| <= g_stop``: GD's test) or ``"none"``.
@@ -117,8 +117,8 @@ class PGDStepper:
         g_stop: the gradient threshold of ``stop="gradient"`` (default ``g_thres``).
 
     Examples:
-        >>> from saddlecheck._pgd_backend import backend_for
-        >>> from saddlecheck.pgd import pgd_params
+        >>> from saddlecheck.solver.backends import backend_for
+        >>> from saddlecheck.solver.algorithms import pgd_params
         >>> obj = Objective("x**4/4 - x**2/2 + y**2/2")
         >>> p = pgd_params(11, 12, 0.01, 0.5, 0.1, 1, 2)
         >>> s = PGDStepper(obj, p, backend_for(obj, None)).init([0.0, 0.0], seed=0)

@@ -11,7 +11,7 @@ Interval branch and bound on ``grad f`` (DESIGN.md section 3, ``critical.py``):
    is nonsingular (Krawczyk 1969; Rump, Acta Numerica 19 (2010), section 13).
    ``V`` is the box itself or, to catch zeros on box faces, a small box around
    a float Newton iterate (epsilon-inflation). The zero is then enclosed in a
-   tight box ``E`` by iterating ``E <- E ∩ K(E)`` (:mod:`saddlecheck._krawczyk`);
+   tight box ``E`` by iterating ``E <- E ∩ K(E)`` (:mod:`saddlecheck.landscape.krawczyk`);
 3. **classification** by the certified inertia of ``H(E)``
    (:func:`~saddlecheck.arith.symmetric.interval_lambda_min` on ``H`` and
    ``-H``): ``"min"`` when ``lambda_min > 0`` on ``E``, ``"max"`` when
@@ -22,7 +22,7 @@ Interval branch and bound on ``grad f`` (DESIGN.md section 3, ``critical.py``):
    bisected down to ``min_width`` and returned as ``"degenerate"`` clusters and
    in ``unresolved``, never dropped. A cluster with ``lambda_min < 0`` proved on
    every box holds no local minimum; for polynomial objectives an exact
-   expansion at a rational critical point may settle it (:mod:`saddlecheck._degenerate`).
+   expansion at a rational critical point may settle it (:mod:`saddlecheck.landscape.degenerate`).
 """
 
 from __future__ import annotations
@@ -36,12 +36,12 @@ from fractions import Fraction
 
 import numpy as np
 
-from saddlecheck import _bnb
-from saddlecheck import _krawczyk as kr
-from saddlecheck._degenerate import analyse
 from saddlecheck._validation import InputError, check_int, check_positive
-from saddlecheck.arith.backends import float_up
+from saddlecheck.arith.rounding import float_up
 from saddlecheck.box import Box, check_box
+from saddlecheck.landscape import bnb as _bnb
+from saddlecheck.landscape import krawczyk as kr
+from saddlecheck.landscape.degenerate import analyse
 from saddlecheck.objective import Objective
 
 __all__ = ["CriticalPoint", "CriticalPoints", "critical_points"]

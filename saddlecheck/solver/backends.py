@@ -1,6 +1,6 @@
 """The two number types PGD runs on: float64 numpy and mpmath at ``dps`` digits.
 
-:mod:`saddlecheck.pgd` is written once against the small interface below;
+:mod:`saddlecheck.solver.algorithms` is written once against the small interface below;
 each back end supplies
 
 * ``value_grad(x) -> (f, g)``: ``f(x)`` and its gradient from one compiled
@@ -30,8 +30,9 @@ import mpmath
 import numpy as np
 import symengine as se
 
-from saddlecheck.arith.backends import BACKENDS, float_down, float_up
+from saddlecheck.arith.backends import BACKENDS
 from saddlecheck.arith.compile import compile_exprs
+from saddlecheck.arith.rounding import float_down, float_up
 from saddlecheck.box import Box
 from saddlecheck.objective import Objective
 

@@ -18,12 +18,12 @@ State``, ``step(state) -> State``; the iteration counter, ``t_noise``,
 ``x_tilde`` and the random generator's state live in the :class:`State`).
 The two rules are the named functions :func:`perturbation_rule` and
 :func:`stopping_rule`. One implementation serves float64 and mpmath at
-``dps`` digits (:mod:`saddlecheck._pgd_backend`). Perturbations come from
+``dps`` digits (:mod:`saddlecheck.solver.backends`). Perturbations come from
 ``numpy.random.Generator(PCG64(seed))`` (a normal vector, then a uniform), the
 same draws on both back ends.
 
 The algorithm itself (rules, state, steps, the recording loop) is in
-:mod:`saddlecheck._pgd_steps`; the parameters in :mod:`saddlecheck._pgd_params`.
+:mod:`saddlecheck.solver.steps`; the parameters in :mod:`saddlecheck.solver.params`.
 
 The iterates are not confined to a box: when one is given (it supplies the
 default ``ell``, ``rho``, ``Delta_f``), iterations whose iterate left it are
@@ -39,16 +39,20 @@ from fractions import Fraction
 
 import numpy as np
 
-from saddlecheck._pgd_backend import backend_for
-from saddlecheck._pgd_params import IterationBound, PGDParams, iteration_bound, pgd_params
-from saddlecheck._pgd_result import (
+from saddlecheck._validation import InputError, check_dps, check_int, check_point, to_rational
+from saddlecheck.arith.rounding import ball_bounds
+from saddlecheck.box import check_box
+from saddlecheck.objective import Objective
+from saddlecheck.solver.backends import backend_for
+from saddlecheck.solver.params import IterationBound, PGDParams, iteration_bound, pgd_params
+from saddlecheck.solver.result import (
     HISTORY_CAP,
     History,
     LocalPhase,
     PerturbationEvent,
     PGDResult,
 )
-from saddlecheck._pgd_steps import (
+from saddlecheck.solver.steps import (
     PGDStepper,
     Run,
     State,
@@ -58,10 +62,6 @@ from saddlecheck._pgd_steps import (
     perturbation_rule,
     stopping_rule,
 )
-from saddlecheck._validation import InputError, check_dps, check_int, check_point, to_rational
-from saddlecheck.arith.backends import ball_bounds
-from saddlecheck.box import check_box
-from saddlecheck.objective import Objective
 
 #: ``max_iter`` when none is given and the iteration bound is larger.
 DEFAULT_MAX_ITER = 1_000_000
@@ -132,7 +132,7 @@ def _setup(obj, x0, eps, ell, rho, box, c, delta, delta_f, dps, seed, max_iter) 
                 "pass ell= and rho= (gradient- and Hessian-Lipschitz constants), "
                 "or box= to bound them rigorously with smoothness(obj, box)"
             )
-        from saddlecheck.smoothness import smoothness
+        from saddlecheck.landscape.constants import smoothness
 
         k = smoothness(obj, box)
         for name, value in (("ell", ell), ("rho", rho)):
@@ -152,7 +152,7 @@ def _setup(obj, x0, eps, ell, rho, box, c, delta, delta_f, dps, seed, max_iter) 
                 "pass delta_f= (an upper bound on f(x0) - f*), or box= to bound f* "
                 "from below rigorously on the box"
             )
-        from saddlecheck.smoothness import value_lower_bound
+        from saddlecheck.landscape.constants import value_lower_bound
 
         f_lo = value_lower_bound(obj, box)
         f0_hi = ball_bounds(obj.enclose("value", q0))[1]
@@ -241,7 +241,7 @@ def pgd(
             absolute constant the paper does not give; 1/2 is this toolkit's choice.
         delta: failure probability of Theorem 3.
         delta_f: upper bound on ``f(x0) - f*``; default ``f(x0) -``
-            :func:`saddlecheck.smoothness.value_lower_bound` on ``box``.
+            :func:`saddlecheck.landscape.constants.value_lower_bound` on ``box``.
         dps: ``None`` for float64, else mpmath at ``dps`` digits.
         seed: seed of ``numpy.random.Generator(PCG64(seed))``; drawn (and
             recorded in the result) when ``None``.

@@ -35,7 +35,7 @@ import flint
 import numpy as np
 
 from saddlecheck._validation import InputError, check_int, check_positive
-from saddlecheck.arith.backends import arb_to_mid_rad, ball_bounds, sqrt_up
+from saddlecheck.arith.rounding import arb_to_mid_rad, ball_bounds, sqrt_up
 from saddlecheck.arith.symmetric import interval_norm_upper, lambda_min_enclosure
 from saddlecheck.box import Box, check_box
 from saddlecheck.objective import Objective

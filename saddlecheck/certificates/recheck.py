@@ -278,7 +278,7 @@ def verify_certificate(text: str) -> bool:
         InputError: when the text is not a well-formed certificate.
 
     Examples:
-        >>> from saddlecheck.certify import certify_sosp
+        >>> from saddlecheck.certificates.certify import certify_sosp
         >>> verify_certificate(certify_sosp("x**2 - y**2", [0, 0], 1e-3, 1).to_json())
         True
     """

@@ -23,11 +23,11 @@ from fractions import Fraction
 import flint
 import numpy as np
 
-from saddlecheck._bnb import Local, ends, fq, local_enclosures
 from saddlecheck._validation import InputError
-from saddlecheck.arith.backends import arb_to_mid_rad
+from saddlecheck.arith.rounding import arb_to_mid_rad
 from saddlecheck.arith.symmetric import interval_lambda_min, lambda_min_enclosure
 from saddlecheck.box import Box
+from saddlecheck.landscape.bnb import Local, ends, fq, local_enclosures
 from saddlecheck.objective import Objective
 
 

@@ -12,13 +12,13 @@ Interval branch and bound over the box proves, for each leaf box ``X``, one
 condition for *every* point of ``X``:
 
 * (G): ``sum_i mig(G_i(X))^2 >= theta^2``, ``G(X)`` the gradient enclosure
-  (natural ∩ centred form, :mod:`saddlecheck._bnb`);
+  (natural ∩ centred form, :mod:`saddlecheck.landscape.bnb`);
 * (H): ``v^T H(X) v / v^T v <= -gamma`` in ball arithmetic for one fixed
   direction ``v`` (the bottom eigenvector at the box's centre), so
   ``lambda_min(H(x)) <= -gamma`` by Courant-Fischer;
 * (Z): ``sup_{x in X, m in E} ||x - m|| <= zeta`` (exact rationals) for the
   enclosure ``E`` of a proved local minimum, found by
-  :func:`~saddlecheck.critical.critical_points` on the box enlarged by ``zeta``
+  :func:`~saddlecheck.landscape.critical.critical_points` on the box enlarged by ``zeta``
   (which holds every minimum within ``zeta`` of the box), or a caller's
   rigorous distance bound ``minima(X) >= sup_{x in X} dist(x, minima)``.
 
@@ -40,11 +40,11 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from saddlecheck import _bnb
-from saddlecheck import _covering as _cov
 from saddlecheck._validation import InputError, check_int, check_positive
 from saddlecheck.box import Box, check_box
-from saddlecheck.critical import CriticalPoints, critical_points
+from saddlecheck.landscape import bnb as _bnb
+from saddlecheck.landscape import covering as _cov
+from saddlecheck.landscape.critical import CriticalPoints, critical_points
 from saddlecheck.objective import Objective
 
 __all__ = ["Leaf", "StrictSaddleReport", "check_strict_saddle"]
@@ -169,7 +169,7 @@ def check_strict_saddle(
         box: the region (a :class:`~saddlecheck.Box` or ``[(lo, hi), ...]``).
         theta, gamma, zeta: the constants, ``> 0`` (read exactly).
         minima: ``None`` to find the local minima with
-            :func:`~saddlecheck.critical.critical_points` on ``box`` enlarged
+            :func:`~saddlecheck.landscape.critical.critical_points` on ``box`` enlarged
             by ``zeta``; or a function ``Box -> float`` returning a proved
             upper bound on ``sup_{x in box} dist(x, minima)``, or
             ``Box -> (lower, upper)`` adding a proved lower bound on

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from saddlecheck._pgd_params import IterationBound, PGDParams, _num_json
+from saddlecheck.solver.params import IterationBound, PGDParams, _num_json
 
 #: The history keeps every iteration up to this one; beyond it, a thinned
 #: sample (at most about as many again), always with the event iterations.
@@ -122,7 +122,7 @@ class PGDResult:
             for ``pgd_li``, PGD's plus the local phase's).
         perturbations: the :class:`PerturbationEvent` s in order.
         history: :class:`History` of PGD's iterations.
-        params: the :class:`~saddlecheck.pgd.PGDParams` used.
+        params: the :class:`~saddlecheck.solver.PGDParams` used.
         status: ``"terminated"`` (the stopping rule returned) or ``"max_iter"``.
         bound: the :class:`IterationBound` of the theorem's count.
         left_box: iterations at which an iterate left the box (was outside it
@@ -220,7 +220,7 @@ class PGDResult:
         Needs the complete history (runs of at most ``HISTORY_CAP`` iterations).
         """
         from saddlecheck._validation import InputError
-        from saddlecheck.claims import Trace
+        from saddlecheck.solver.trace import Trace
 
         h = self.history
         if not h.complete:

@@ -25,13 +25,13 @@ from fractions import Fraction
 
 import flint
 
-from saddlecheck._certificate_check import dump_certificate, verify_certificate
 from saddlecheck._validation import InputError, check_point, check_positive
-from saddlecheck.arith.backends import arb_to_mid_rad, float_down, float_up
 from saddlecheck.arith.rayleigh import nonneg_norm_upper, rayleigh_upper
+from saddlecheck.arith.rounding import arb_to_mid_rad, float_down, float_up
 from saddlecheck.arith.spd import is_psd_exact, ldl_exact
 from saddlecheck.arith.symmatrix import as_symmetric
 from saddlecheck.arith.symmetric import _interval_input, dyadic, enclose_lambda_min
+from saddlecheck.certificates.recheck import dump_certificate, verify_certificate
 from saddlecheck.objective import Objective
 
 __all__ = [

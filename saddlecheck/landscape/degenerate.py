@@ -38,10 +38,11 @@ from fractions import Fraction
 import flint
 import sympy
 
-from saddlecheck._bnb import fq, to_fraction
 from saddlecheck.arith.backends import BACKENDS
+from saddlecheck.arith.rounding import to_fraction
 from saddlecheck.arith.symmetric import lambda_min_enclosure
 from saddlecheck.box import Box
+from saddlecheck.landscape.bnb import fq
 from saddlecheck.objective import Objective
 
 _BALL = BACKENDS["ball"]

@@ -1,6 +1,6 @@
 """Interval branch and bound: local enclosures of ``grad f`` and ``Hess f`` and a box driver.
 
-Shared by :mod:`saddlecheck.critical` and :mod:`saddlecheck.strict_saddle`.
+Shared by :mod:`saddlecheck.landscape.critical` and :mod:`saddlecheck.landscape.strict_saddle`.
 
 Enclosures over a box ``X`` with centre ``c`` (python-flint balls, outward
 rounded):
@@ -31,7 +31,7 @@ import flint
 import numpy as np
 
 from saddlecheck._validation import InputError
-from saddlecheck.arith.backends import float_down, float_up
+from saddlecheck.arith.rounding import float_down, float_up, to_fraction
 from saddlecheck.box import Box
 from saddlecheck.objective import Objective
 
@@ -50,13 +50,6 @@ def ball(lo: Fraction, hi: Fraction) -> flint.arb:
     """A ball containing the interval ``[lo, hi]``."""
     a = flint.arb(fq(lo))
     return a if lo == hi else a.union(flint.arb(fq(hi)))
-
-
-def to_fraction(a: flint.arb) -> Fraction:
-    """The exact value of an exact ball (e.g. ``a.lower()``)."""
-    man, exp = a.mid().man_exp()
-    man, exp = int(man), int(exp)
-    return Fraction(man * 2**exp) if exp >= 0 else Fraction(man, 2**-exp)
 
 
 def ends(a: flint.arb) -> tuple[Fraction, Fraction]:

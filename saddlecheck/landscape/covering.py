@@ -1,6 +1,6 @@
 """The per-box proofs of the strict-saddle covering (pure functions: they run in workers).
 
-For a box ``X`` (see :mod:`saddlecheck.strict_saddle` for the statement):
+For a box ``X`` (see :mod:`saddlecheck.landscape.strict_saddle` for the statement):
 
 * (G) ``sum_i mig(G_i(X))^2 >= theta^2`` with ``G(X)`` the gradient enclosure;
 * (H) ``v^T H(X) v / v^T v <= -gamma`` (ball arithmetic, one fixed ``v``);
@@ -23,11 +23,11 @@ from fractions import Fraction
 import flint
 import numpy as np
 
-from saddlecheck import _bnb
 from saddlecheck._validation import InputError
-from saddlecheck.arith.backends import arb_to_mid_rad, float_down, float_up, sqrt_down, sqrt_up
+from saddlecheck.arith.rounding import arb_to_mid_rad, float_down, float_up, sqrt_down, sqrt_up
 from saddlecheck.arith.symmetric import interval_lambda_min
 from saddlecheck.box import Box
+from saddlecheck.landscape import bnb as _bnb
 from saddlecheck.objective import Objective
 
 
