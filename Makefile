@@ -6,10 +6,10 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: test demo lint bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test,plot]'
+	$(PY) -m pip install --quiet -e '.[test,plot,jax,torch,dask]' -c constraints-dev.txt
 	@touch $(STAMP)
 
 test: $(STAMP)
