@@ -268,9 +268,9 @@ def test_forged_certificates_with_a_valid_digest_are_rejected():
         (good, "holds", None),
         (bad, "holds", True),
         (bad, "holds", None),
-        (good, "lambda_min", [1.5, 2.0]),  # lower end above the true lambda_min = 1
-        (good, "lambda_min", [0.5, 0.9]),  # upper end below it
-        (good, "grad_norm", [1e-9, 2e-9]),  # the gradient is exactly 0
+        (good, "lambda_min", ["3/2", "2"]),  # lower end above the true lambda_min = 1
+        (good, "lambda_min", ["1/2", "9/10"]),  # upper end below it
+        (good, "grad_norm", ["1/1000000000", "2/1000000000"]),  # the gradient is exactly 0
         (bad, "rho", "2000000"),  # threshold -sqrt(2) < -1: the False no longer follows
     ]:
         d = json.loads(json.dumps(data))

@@ -6,18 +6,36 @@ them at the stored exact point by exact ``Rational`` substitution (rational
 objectives) or by ``mpmath.iv`` interval arithmetic through ``sympy.lambdify``
 (other smooth objectives), and re-checks every stored bound with its own
 interval ``LDL^T`` over exact ``Fraction`` endpoints (no python-flint, no
-NumPy). The stored verdict must follow from what it re-proved. A SHA-256
-digest of the content guards against accidental edits; forged certificates are
-caught by the re-check itself. Objectives using ``erf``, ``erfc``, ``asin``,
-``acos`` or ``atan`` cannot be re-checked by intervals (``mpmath.iv`` has no
-rigorous versions), nor can ``Piecewise`` objectives: their certificates
-verify as ``False`` (not re-checked is not verified).
+NumPy). Objectives using ``erf``, ``erfc``, ``asin``, ``acos`` or ``atan``
+cannot be re-checked by intervals (``mpmath.iv`` has no rigorous versions),
+nor can ``Piecewise`` objectives: their certificates verify as ``False`` (not
+re-checked is not verified).
+
+What is checked, and how the verdict follows (producer and checker share the
+rule, so they agree whatever precision each used):
+
+* the stored exact bounds: ``||grad f(x)||^2`` in ``evidence.grad.norm2``,
+  ``lambda_min > s`` (``"pd"``) or ``>= s`` (``"psd"``) for the shift ``s``,
+  ``lambda_min <= u`` (witness ``v``, or ``H - uI`` not PD) or ``< u`` (not
+  PSD), and the published ``grad_norm`` and ``lambda_min`` pairs, which must
+  contain them. In ball mode the checker re-evaluates at the producer's
+  precision + 40 bits, then at twice and four times that, until every stored
+  bound is re-proved (else ``False``);
+* the verdict and the ``reason`` text are functions of those stored numbers:
+  ``holds`` must be exactly what they prove (``None`` when they prove neither
+  side; an undecided certificate verifies when its bounds are true), and the
+  reason must be the canonical text (:mod:`~saddlecheck.certificates.schema`),
+  so a reason that contradicts the verdict is refused;
+* the fields: exactly those a producer writes (see
+  :func:`~saddlecheck.certificates.schema.parse_json`); unknown fields, JSON
+  floats, NaN, long integer literals and deep nesting are :class:`InputError`.
+
+A SHA-256 digest of the content guards against accidental edits; forged
+certificates are caught by the re-check itself.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from fractions import Fraction
 
 import mpmath
@@ -25,170 +43,106 @@ import sympy
 from sympy.printing.pycode import MpmathPrinter
 
 from saddlecheck._validation import InputError
+from saddlecheck.certificates.intervals import ldl_pd, mul, psd_exact, sq_lo
+from saddlecheck.certificates.schema import (
+    FORMAT,
+    LOWER_HOW,
+    check_fields,
+    check_keys,
+    digest,
+    dump_certificate,
+    parse_json,
+    parse_q,
+    sosp_reason,
+    strict_reason,
+)
 
-FORMAT = "saddlecheck-certificate/1"
+__all__ = ["FORMAT", "dump_certificate", "verify_certificate"]
+
 _IV = mpmath.iv
-
-
-def _digest(data: dict) -> str:
-    body = {k: v for k, v in data.items() if k != "digest"}
-    text = json.dumps(body, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def dump_certificate(payload: dict) -> str:
-    """Serialize a certificate payload with its format tag and digest."""
-    data = {"format": FORMAT, **payload}
-    data["digest"] = _digest(data)
-    return json.dumps(data, indent=1)
+_MAX_PREC = 20_000
+_digest = digest  # the tests' name for it
 
 
 # ----------------------------------------------------------------- parsing
 
 
-def _rat(value: object, where: str) -> Fraction:
-    if not isinstance(value, str):
-        raise InputError(f"certificate field {where} must be an exact rational string")
-    try:
-        return Fraction(value)
-    except (ValueError, ZeroDivisionError):
-        raise InputError(f"certificate field {where}={value!r} is not a rational") from None
-
-
-def _num(value: object, where: str) -> Fraction:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InputError(f"certificate field {where} must be a number")
-    if value != value or value in (float("inf"), float("-inf")):
-        return Fraction(-(10**400)) if value == float("-inf") else Fraction(10**400)
-    return Fraction(value)
-
-
 def _pair(value: object, where: str) -> tuple[Fraction, Fraction]:
     if not isinstance(value, list) or len(value) != 2:
-        raise InputError(f"certificate field {where} must be a [lower, upper] pair")
-    return _num(value[0], where), _num(value[1], where)
+        raise InputError(f"certificate field {where} must be a [lower, upper] pair of strings")
+    return parse_q(value[0], where), parse_q(value[1], where)
+
+
+def _prec(value: object, where: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= _MAX_PREC:
+        raise InputError(f"certificate field {where} must be a bit count in 0..{_MAX_PREC}")
+    return value
 
 
 def _load(text: object) -> dict:
-    if not isinstance(text, (str, bytes)):
-        raise InputError("verify_certificate needs the JSON text of a certificate")
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"the certificate is not valid JSON: {exc}") from None
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise InputError(f"not a saddlecheck certificate (expected format {FORMAT!r})")
-    kind = data.get("kind")
-    keys = {"objective", "variables", "x", "holds", "lambda_min", "method", "evidence", "digest"}
-    keys |= {"eps", "rho", "grad_norm"} if kind == "sosp" else {"gamma"}
-    if kind not in ("sosp", "strict_saddle_point") or not keys <= set(data):
-        raise InputError(f"certificate is missing fields: {sorted(keys - set(data))}")
-    if data["holds"] not in (True, False, None) or data["method"] not in ("exact", "ball"):
-        raise InputError("certificate fields 'holds' or 'method' are malformed")
+    data = parse_json(text)
+    kind = check_fields(data)
+    if not any(data["holds"] is v for v in (True, False, None)):
+        raise InputError("certificate field 'holds' must be true, false or null")
+    if data["method"] not in ("exact", "ball"):
+        raise InputError("certificate field 'method' must be 'exact' or 'ball'")
+    for key in ("objective", "reason"):
+        if not isinstance(data[key], str):
+            raise InputError(f"certificate field {key!r} must be a string")
     names, x = data["variables"], data["x"]
-    if not (isinstance(names, list) and all(isinstance(n, str) for n in names)):
-        raise InputError("certificate field 'variables' must be a list of names")
+    if not (isinstance(names, list) and names and all(isinstance(n, str) for n in names)):
+        raise InputError("certificate field 'variables' must be a non-empty list of names")
     if not isinstance(x, list) or len(x) != len(names):
         raise InputError("certificate field 'x' must have one entry per variable")
-    ev = data["evidence"]
-    try:
-        low, up, prec = ev["lower"], ev["upper"], ev["prec"]
-        parsed = {
-            "x": [_rat(t, "x") for t in x],
-            "lam": _pair(data["lambda_min"], "lambda_min"),
-            "low_kind": low["kind"],
-            "s": _rat(low["shift"], "evidence.lower.shift"),
-            "up_kind": up["kind"],
-            "u": _rat(up["bound"], "evidence.upper.bound"),
-            "v": None if "v" not in up else [_rat(t, "evidence.upper.v") for t in up["v"]],
-            "prec": prec,
-        }
-    except (KeyError, TypeError):
-        raise InputError("certificate field 'evidence' is malformed") from None
-    if parsed["low_kind"] not in ("pd", "psd") or parsed["up_kind"] not in (
-        "witness", "not-psd", "not-pd"
-    ):  # fmt: skip
-        raise InputError("certificate evidence kinds are malformed")
-    if not isinstance(prec, int) or isinstance(prec, bool) or not 0 <= prec <= 100_000:
-        raise InputError("certificate field evidence.prec must be a bit count")
-    v = parsed["v"]
-    if parsed["up_kind"] == "witness" and (v is None or len(v) != len(x) or not any(v)):
-        raise InputError("certificate witness vector is missing or has the wrong length")
+    ev = check_keys(data["evidence"], {"lower", "upper", "prec"} | (
+        {"grad"} if kind == "sosp" else set()), set(), "evidence")  # fmt: skip
+    low = check_keys(ev["lower"], {"kind", "shift", "how"}, set(), "evidence.lower")
+    up = check_keys(ev["upper"], {"kind", "bound"}, {"v"}, "evidence.upper")
+    if low["kind"] not in ("pd", "psd") or low["how"] not in LOWER_HOW:
+        raise InputError("certificate field evidence.lower has an unknown kind or method")
+    if up["kind"] not in ("witness", "not-psd", "not-pd"):
+        raise InputError("certificate field evidence.upper.kind is unknown")
+    v = up.get("v")
+    if v is not None:
+        if not isinstance(v, list) or len(v) != len(x):
+            raise InputError("certificate witness vector has the wrong length")
+        v = [parse_q(t, "evidence.upper.v") for t in v]
+    if up["kind"] == "witness" and (v is None or not any(v)):
+        raise InputError("certificate witness vector is missing or zero")
+    parsed = {
+        "x": [parse_q(t, "x") for t in x],
+        "lam": _pair(data["lambda_min"], "lambda_min"),
+        "low_kind": low["kind"], "how": low["how"],
+        "s": parse_q(low["shift"], "evidence.lower.shift"),
+        "up_kind": up["kind"], "u": parse_q(up["bound"], "evidence.upper.bound"), "v": v,
+        "prec": _prec(ev["prec"], "evidence.prec"),
+    }  # fmt: skip
+    if "domain" in data:
+        _check_domain_shape(data["domain"])
     if kind == "sosp":
-        parsed["eps"] = _rat(data["eps"], "eps")
-        parsed["rho"] = _rat(data["rho"], "rho")
+        grad = check_keys(ev["grad"], {"prec", "norm2"}, set(), "evidence.grad")
+        parsed["grad_prec"] = _prec(grad["prec"], "evidence.grad.prec")
+        parsed["norm2"] = _pair(grad["norm2"], "evidence.grad.norm2")
+        parsed["eps"] = parse_q(data["eps"], "eps")
+        parsed["rho"] = parse_q(data["rho"], "rho")
         parsed["gn"] = _pair(data["grad_norm"], "grad_norm")
         if parsed["eps"] <= 0 or parsed["rho"] < 0:
             raise InputError("certificate has eps <= 0 or rho < 0")
     else:
-        parsed["gamma"] = _rat(data["gamma"], "gamma")
+        parsed["gamma"] = parse_q(data["gamma"], "gamma")
         if parsed["gamma"] <= 0:
             raise InputError("certificate has gamma <= 0")
     return data | parsed
 
 
-# ------------------------------------------------ intervals with Fraction ends
-
-
-def _round_out(lo: Fraction, hi: Fraction, bits: int) -> tuple[Fraction, Fraction]:
-    """Outward rounding to dyadics (keeps the endpoint sizes bounded)."""
-
-    def rnd(q: Fraction, up: bool) -> Fraction:
-        if q == 0 or (q.denominator & (q.denominator - 1) == 0 and q.numerator.bit_length() < bits):
-            return q
-        shift = bits - (abs(q.numerator).bit_length() - q.denominator.bit_length())
-        k = q * Fraction(2) ** shift
-        n = -((-k.numerator) // k.denominator) if up else k.numerator // k.denominator
-        return Fraction(n) * Fraction(2) ** (-shift)
-
-    return rnd(lo, False), rnd(hi, True)
-
-
-def _mul(a, b):
-    ps = (a[0] * b[0], a[0] * b[1], a[1] * b[0], a[1] * b[1])
-    return min(ps), max(ps)
-
-
-def _ldl_pd(H: list[list[tuple]], s: Fraction, bits: int | None) -> bool:
-    """Interval ``LDL^T`` (no pivoting) of ``H - s I``: every member positive definite?
-
-    With degenerate intervals and ``bits=None`` (no rounding) this is the exact
-    test: ``False`` then proves that ``H - s I`` is not positive definite.
-    """
-    n = len(H)
-    a = [[(lo - s, hi - s) if i == j else (lo, hi) for j, (lo, hi) in enumerate(row)]
-         for i, row in enumerate(H)]  # fmt: skip
-    for k in range(n):
-        d = a[k][k]
-        if d[0] <= 0:
-            return False
-        for i in range(k + 1, n):
-            li = _mul(a[k][i], (1 / d[1], 1 / d[0]))
-            for j in range(i, n):
-                p = _mul(li, a[k][j])
-                a[i][j] = (a[i][j][0] - p[1], a[i][j][1] - p[0])
-                if bits is not None:
-                    a[i][j] = _round_out(*a[i][j], bits)
-    return True
-
-
-def _psd_exact(H: list[list[Fraction]], s: Fraction) -> bool:
-    """Exact PSD test of ``H - s I`` by ``LDL^T`` with symmetric pivoting."""
-    n = len(H)
-    a = [[H[i][j] - (s if i == j else 0) for j in range(n)] for i in range(n)]
-    idx = list(range(n))
-    while idx:
-        if any(a[i][i] < 0 for i in idx):
-            return False
-        k = next((i for i in idx if a[i][i] > 0), None)
-        if k is None:
-            return all(a[i][j] == 0 for i in idx for j in idx)
-        idx.remove(k)
-        for i in idx:
-            f = a[k][i] / a[k][k]
-            for j in idx:
-                a[i][j] -= f * a[k][j]
-    return True
+def _check_domain_shape(domain: object) -> None:
+    """The domain-of-f proof: a list of ``{"kind", "expr", "reason"}`` strings."""
+    if not isinstance(domain, list):
+        raise InputError("certificate field 'domain' must be a list of conditions")
+    for item in domain:
+        check_keys(item, {"kind", "expr", "reason"}, set(), "domain[]")
+        if not all(isinstance(item[k], str) for k in ("kind", "expr", "reason")):
+            raise InputError("certificate field domain[] entries must be strings")
 
 
 # ------------------------------------------------------------ re-evaluation
@@ -237,7 +191,7 @@ def _evaluate(exprs: list, syms: tuple, x: list[Fraction], exact: bool, prec: in
             try:
                 f = sympy.lambdify(syms, e, modules=[ns], printer=printer)
                 val = _IV.mpf(f(*pts))
-            except (NameError, TypeError, ValueError, ZeroDivisionError):
+            except (NameError, TypeError, ValueError, ArithmeticError):
                 raise _CannotCheck from None
             # the raw endpoints: mpmath.mpf(val.a) would round them to 53 bits (nearest)
             lo, hi = val._mpi_
@@ -255,6 +209,8 @@ def _raw_q(raw: tuple) -> Fraction:
     """The exact value of a raw mpmath number ``(sign, man, exp, bc)``."""
     sign, man, exp, _ = raw  # (mpf.man_exp drops the sign)
     man = -man if sign else man
+    if abs(int(exp)) > 1 << 22:
+        raise _CannotCheck  # beyond what a certificate can store
     return Fraction(int(man) * 2 ** int(exp)) if exp >= 0 else Fraction(int(man), 2 ** int(-exp))
 
 
@@ -269,13 +225,17 @@ def _is_rational_objective(expr: sympy.Expr, syms: tuple) -> bool:
 def verify_certificate(text: str) -> bool:
     """Re-check a certificate from :meth:`SOSPCertificate.to_json` independently.
 
-    Returns ``True`` only if every stored enclosure and the verdict are
-    re-proved from the objective, the point and the evidence. Tampered
-    certificates (any changed number, digest mismatch, a verdict that does not
-    follow) give ``False``.
+    Returns ``True`` only if every stored bound is re-proved from the
+    objective, the point and the evidence, and the verdict and reason are
+    exactly what those bounds prove. Tampered certificates (any changed number,
+    digest mismatch, a verdict or reason that does not follow) give ``False``;
+    so do certificates that cannot be re-checked (``Piecewise`` objectives).
 
     Raises:
-        InputError: when the text is not a well-formed certificate.
+        InputError: when the text is not a well-formed certificate: not JSON,
+            nested deeper than a certificate, unknown or missing fields, JSON
+            numbers (NaN, floats, long integer literals) where exact rational
+            strings belong, malformed evidence.
 
     Examples:
         >>> from saddlecheck.certificates.certify import certify_sosp
@@ -283,12 +243,53 @@ def verify_certificate(text: str) -> bool:
         True
     """
     data = _load(text)
-    if data["digest"] != _digest({k: v for k, v in json.loads(text).items()}):
+    if data["digest"] != digest(parse_json(text)):
         return False
     try:
         return _check(data)
     except _CannotCheck:
         return False
+    except RecursionError:
+        raise InputError("the certificate's objective is nested too deeply to re-check") from None
+
+
+def _hessian(flat: list, n: int) -> list[list[tuple]]:
+    H = [[None] * n for _ in range(n)]
+    it = iter(flat)
+    for i in range(n):
+        for j in range(i, n):
+            H[i][j] = H[j][i] = next(it)
+    return H
+
+
+def _bounds_hold(d: dict, H: list[list[tuple]], G: list | None, exact: bool, bits) -> bool:
+    """Every stored bound re-proved from the enclosures ``H`` (and ``G``)."""
+    n, s, u = len(H), d["s"], d["u"]
+    if d["low_kind"] == "pd" or not exact:  # lambda_min > s ("pd") or >= s ("psd")
+        low_ok = ldl_pd(H, s, bits)
+    else:
+        low_ok = psd_exact([[e[0] for e in row] for row in H], s)
+    if d["up_kind"] == "witness":  # lambda_min <= v^T H v / v^T v <= u
+        v = d["v"]
+        num = Fraction(0)
+        for i in range(n):
+            for j in range(n):
+                num += mul(H[i][j], (v[i] * v[j], v[i] * v[j]))[1]
+        up_ok = num / sum(t * t for t in v) <= u
+    elif not exact:
+        return False
+    elif d["up_kind"] == "not-psd":  # lambda_min < u
+        up_ok = not psd_exact([[e[0] for e in row] for row in H], u)
+    else:  # "not-pd": lambda_min <= u
+        up_ok = not ldl_pd(H, u, None)
+    if not (low_ok and up_ok):
+        return False
+    if G is None:
+        return True
+    n2lo, n2hi = d["norm2"]
+    G2lo = sum(sq_lo(g) for g in G)
+    G2hi = sum(max(g[0] * g[0], g[1] * g[1]) for g in G)
+    return n2lo <= G2lo and G2hi <= n2hi
 
 
 def _check(d: dict) -> bool:
@@ -301,72 +302,75 @@ def _check(d: dict) -> bool:
         return False
     if expr.has(sympy.Piecewise):
         raise _CannotCheck  # interval comparisons could pick a wrong branch silently
+    if not _published_pairs_hold(d):
+        return False
     n = len(syms)
-    prec = max(d["prec"], 53) + 40
     grads = [sympy.diff(expr, s) for s in syms]
-    flat = _evaluate([sympy.diff(grads[i], syms[j]) for i in range(n) for j in range(i, n)],
-                     syms, x, exact, prec)  # fmt: skip
-    H = [[None] * n for _ in range(n)]
-    it = iter(flat)
-    for i in range(n):
-        for j in range(i, n):
-            H[i][j] = H[j][i] = next(it)
-    bits = None if exact else prec + 64
-    s, u, lam_lo, lam_hi = d["s"], d["u"], d["lam"][0], d["lam"][1]
-    # lower bound: lambda_min > s ("pd") or >= s ("psd")
-    if d["low_kind"] == "pd" or not exact:
-        low_ok = _ldl_pd(H, s, bits)
-        strict = True
+    hess = [sympy.diff(grads[i], syms[j]) for i in range(n) for j in range(i, n)]
+    sosp = d["kind"] == "sosp"
+    p0 = max(d["prec"], d.get("grad_prec", 0), 53) + 40
+    for prec in (None,) if exact else (p0, 2 * p0, 4 * p0):
+        H = _hessian(_evaluate(hess, syms, x, exact, prec or 0), n)
+        G = _evaluate(grads, syms, x, exact, prec or 0) if sosp else None
+        if _bounds_hold(d, H, G, exact, None if exact else prec + 64):
+            break
     else:
-        low_ok = _psd_exact([[e[0] for e in row] for row in H], s)
-        strict = False
-    # upper bound: lambda_min <= u ("witness", "not-pd") or < u ("not-psd")
-    if d["up_kind"] == "witness":
-        v = d["v"]
-        num = (Fraction(0), Fraction(0))
-        for i in range(n):
-            for j in range(n):
-                p = _mul(H[i][j], (v[i] * v[j], v[i] * v[j]))
-                num = (num[0] + p[0], num[1] + p[1])
-        up_ok, up_strict = num[1] / sum(t * t for t in v) <= u, False
-    elif not exact:
         return False
-    else:
-        Hq = [[e[0] for e in row] for row in H]
-        if d["up_kind"] == "not-psd":
-            up_ok, up_strict = not _psd_exact(Hq, u), True
-        else:
-            up_ok, up_strict = not _ldl_pd(H, u, bits), False
-    if not (low_ok and up_ok and lam_lo <= s and u <= lam_hi):
+    want, reason = _verdict(d), _reason(d)
+    dom_ok, dom_reason = _domain_status(d, obj)
+    if dom_ok is not True:  # no verdict where f is not proved real and C^3 (as the producer)
+        want, reason = None, f"{dom_reason}; so no verdict ({reason})"
+    return d["holds"] is want and d["reason"] == reason
+
+
+def _domain_status(d: dict, obj: object) -> tuple[bool | None, str]:
+    """Whether ``f`` is re-proved real and ``C^3`` near ``x`` (the ``"domain"`` field).
+
+    Placeholder until the domain re-check lands: ``(True, "")``.
+    """
+    return True, ""
+
+
+def _published_pairs_hold(d: dict) -> bool:
+    """``grad_norm`` and ``lambda_min`` contain what the evidence proves (exact arithmetic)."""
+    lam_lo, lam_hi = d["lam"]
+    if not (lam_lo <= d["s"] and d["u"] <= lam_hi):
         return False
+    if d["kind"] != "sosp":
+        return True
+    (g_lo, g_hi), (n2lo, n2hi) = d["gn"], d["norm2"]
+    return 0 <= n2lo <= n2hi and 0 <= g_lo <= g_hi and g_lo**2 <= n2lo and n2hi <= g_hi**2
+
+
+def _verdict(d: dict) -> bool | None:
+    """What the re-proved bounds prove (the rule the producer uses too)."""
+    s, u = d["s"], d["u"]
     if d["kind"] == "strict_saddle_point":
         g = d["gamma"]
-        claim_true = u <= -g
-        claim_false = s > -g or (strict and s >= -g)
-        want = True if claim_true else (False if claim_false else None)
-        return d["holds"] is want
-    # eps-SOSP: gradient
-    G = _evaluate(grads, syms, x, exact, prec)
-    G2 = (sum(_sq_lo(g) for g in G), sum(max(g[0] * g[0], g[1] * g[1]) for g in G))
-    g_lo, g_hi = d["gn"]
-    if not ((g_lo <= 0 or g_lo * g_lo <= G2[0]) and g_hi >= 0 and G2[1] <= g_hi * g_hi):
+        if u <= -g:
+            return True
+        return False if (s > -g or (d["low_kind"] == "pd" and s >= -g)) else None
+    grad_ok, hess_ok = _sosp_parts(d)
+    if grad_ok is False or hess_ok is False:
         return False
-    eps, T = d["eps"], d["rho"] * d["eps"]
-    E2 = eps * eps
-    grad_true, grad_false = G2[1] <= E2, G2[0] > E2
-    hess_true = s >= 0 or s * s <= T  # s >= -sqrt(T)
-    hess_false = (u < 0 and u * u > T) or (up_strict and u <= 0 and u * u >= T)
-    if grad_false or hess_false:
-        want = False
-    elif grad_true and hess_true:
-        want = True
+    return True if (grad_ok and hess_ok) else None
+
+
+def _sosp_parts(d: dict) -> tuple[bool | None, bool | None]:
+    """``||grad f|| <= eps`` and ``lambda_min >= -sqrt(rho eps)``: proved, disproved or None."""
+    n2lo, n2hi = d["norm2"]
+    E2, T, s, u = d["eps"] ** 2, d["rho"] * d["eps"], d["s"], d["u"]
+    grad_ok = True if n2hi <= E2 else (False if n2lo > E2 else None)
+    if s >= 0 or s * s <= T:
+        hess_ok = True
+    elif (u < 0 and u * u > T) or (d["up_kind"] == "not-psd" and u <= 0 and u * u >= T):
+        hess_ok = False
     else:
-        want = None
-    return d["holds"] is want
+        hess_ok = None
+    return grad_ok, hess_ok
 
 
-def _sq_lo(g: tuple[Fraction, Fraction]) -> Fraction:
-    lo, hi = g
-    if lo <= 0 <= hi:
-        return Fraction(0)
-    return min(lo * lo, hi * hi)
+def _reason(d: dict) -> str:
+    if d["kind"] == "strict_saddle_point":
+        return strict_reason(_verdict(d), d["how"], d["v"] is not None)
+    return sosp_reason(*_sosp_parts(d), d["how"], d["s"], d["up_kind"])
