@@ -10,121 +10,112 @@ saddlecheck's analysis needs a C^3 objective. This module refuses, with
 * ``Piecewise`` whose pieces are not themselves smooth expressions, or whose
   conditions are equalities (a piece on a lower-dimensional set).
 
-Functions that are smooth on part of the line (``1/x``, ``log(x)``,
-``sqrt(x)``) are accepted here; the box operations reject a box that reaches
-the singularity. Floats are read as the rational numbers they represent
+* names that are not plain ASCII (``"x² - y²"``: write ``x**2``), ``I`` (the
+  imaginary unit: ``f`` must be real), attribute access, strings, lists,
+  tuples, dicts and comparisons where a formula is expected;
+* sizes beyond the documented limits: integer exponents ``|n| > 1000``
+  (:data:`MAX_EXPONENT`), numbers with more than 14,000 bits
+  (:data:`saddlecheck._validation.MAX_BITS`), decimal exponents beyond +-4000;
+* SymPy symbols with assumptions other than ``real=True`` (``integer``,
+  ``positive``, ...: SymPy rewrites ``f`` with them), and two different
+  symbols with the same name.
+
+``E`` is Euler's number e and ``pi`` is pi (both are accepted as constants, not
+variables). Functions that are smooth on part of the line (``1/x``,
+``log(x)``, ``sqrt(x)``) are accepted here; their domain conditions are kept
+from the formula as written (see :mod:`saddlecheck.domain`), and every proof
+checks them at its point or on its box. Floats are read as the rational numbers they represent
 (strings: the decimal they spell, ``"0.1"`` is 1/10; SymPy ``Float``: its
 binary value).
 """
 
 from __future__ import annotations
 
-import keyword
-import tokenize
-from io import StringIO
-
 import sympy
-from sympy.parsing.sympy_parser import (
-    convert_xor,
-    parse_expr,
-    rationalize,
-    standard_transformations,
+
+from saddlecheck._parsing import (  # noqa: F401  (_GLOBALS: used by frontends)
+    _CONSTANT_NAMES,
+    _GLOBALS,
+    _NONSMOOTH,
+    MAX_EXPONENT,
+    SMOOTH_FUNCTIONS,
+    _check_kind,
+    check_sizes,
+    parse,
+    read,
 )
-
 from saddlecheck._validation import InputError
-from saddlecheck.arith.backends import _FUNCS
 
-SMOOTH_FUNCTIONS = tuple(_FUNCS)
-_NONSMOOTH = {
-    "Abs": "abs(.) is not differentiable at 0",
-    "Max": "max(.) is not differentiable where its arguments tie",
-    "Min": "min(.) is not differentiable where its arguments tie",
-    "sign": "sign(.) jumps at 0",
-    "floor": "floor(.) jumps at the integers",
-    "ceiling": "ceiling(.) jumps at the integers",
-    "Heaviside": "Heaviside(.) jumps at 0",
-    "frac": "frac(.) jumps at the integers",
-    "Mod": "Mod(.) jumps",
-    "re": "re(.) is not complex-differentiable",
-    "im": "im(.) is not complex-differentiable",
-    "arg": "arg(.) jumps on the negative axis",
-    "conjugate": "conjugate(.) is not complex-differentiable",
-    "DiracDelta": "DiracDelta(.) is not a function",
-}
 _RESERVED = {"E", "pi", "I", "oo", "nan", "zoo", "True", "False"}
 _RELATIONS = (sympy.StrictLessThan, sympy.LessThan, sympy.StrictGreaterThan, sympy.GreaterThan)
-
-_GLOBALS: dict[str, object] = {
-    "__builtins__": {},
-    "Symbol": sympy.Symbol,
-    "Integer": sympy.Integer,
-    "Float": sympy.Float,
-    "Rational": sympy.Rational,
-    "Function": sympy.Function,
-    "Piecewise": sympy.Piecewise,
-    "And": sympy.And,
-    "Or": sympy.Or,
-    "Not": sympy.Not,
-    "Eq": sympy.Eq,
-    "Ne": sympy.Ne,
-    "pi": sympy.pi,
-    "E": sympy.E,
-    "I": sympy.I,
-    "oo": sympy.oo,
-    "nan": sympy.nan,
-    "zoo": sympy.zoo,
-    "abs": sympy.Abs,
-    "max": sympy.Max,
-    "min": sympy.Min,
-    **{name: getattr(sympy, name) for name in SMOOTH_FUNCTIONS},
-    **{name: getattr(sympy, name) for name in _NONSMOOTH},
-}
-_TRANSFORMS = (*standard_transformations, convert_xor, rationalize)
 _SUPPORTED = ", ".join(SMOOTH_FUNCTIONS)
 
 
-def parse(text: str) -> sympy.Expr:
-    """Parse a formula such as ``"x**4/4 - x^2/2 + y**2/2"`` (``^`` is power).
+# -- symbols --------------------------------------------------------------------------
 
-    Every name not followed by ``(`` is a variable, except ``pi`` and ``E``.
+_PLAIN = ({}, {"commutative": True}, {"real": True}, {"real": True, "commutative": True})
 
-    Raises:
-        InputError: when the text does not parse, or names a variable with a
-            leading underscore or a Python keyword.
+
+def check_symbols(symbols: object, where: str) -> None:
+    """Refuse symbols with assumptions (other than ``real=True``) and repeated names.
+
+    SymPy rewrites an expression using assumptions (with an integer ``x``,
+    ``sin(pi*x)`` is 0; with a positive ``y``, ``sqrt(y**2)`` is ``y``), which
+    would change ``f`` on the real line where saddlecheck works.
     """
-    if not isinstance(text, str) or not text.strip():
-        raise InputError(f"objective={text!r} is empty; pass a formula such as 'x**2 + y**2'")
-    try:
-        names = [
-            tok.string
-            for tok in tokenize.generate_tokens(StringIO(text).readline)
-            if tok.type == tokenize.NAME
-        ]
-    except (tokenize.TokenError, IndentationError, SyntaxError) as exc:
-        raise InputError(f"cannot parse objective {text!r}: {exc}") from None
-    for name in names:
-        if name.startswith("_"):
+    by_name: dict[str, sympy.Symbol] = {}
+    for s in sorted(symbols, key=lambda t: (t.name, str(type(t)))):
+        orig = getattr(s, "_assumptions_orig", None)
+        if orig is None:
+            orig = {k: v for k, v in s.assumptions0.items() if k in ("real", "commutative")}
+        orig = dict(orig)
+        if orig not in _PLAIN:
+            extra = sorted(f"{k}={v}" for k, v in orig.items() if k not in ("real", "commutative")
+                           or v is not True)  # fmt: skip
             raise InputError(
-                f"name {name!r} in {text!r} starts with an underscore; rename the variable"
+                f"{where}: the variable {s.name!r} carries the SymPy assumption(s) "
+                f"{', '.join(extra)}; SymPy rewrites the formula with them, so saddlecheck "
+                f"needs plain real symbols: use sympy.Symbol({s.name!r}) or "
+                f"sympy.Symbol({s.name!r}, real=True)"
             )
-        if keyword.iskeyword(name) and name not in ("True", "False", "and", "or", "not"):
+        other = by_name.get(s.name)
+        if other is not None and other != s:
             raise InputError(
-                f"{name!r} is a Python keyword and cannot name a variable in {text!r}; rename it"
+                f"{where}: two different SymPy symbols are both named {s.name!r} "
+                f"({sympy.srepr(other)} and {sympy.srepr(s)}); use one Symbol per name"
             )
-    try:
-        expr = parse_expr(
-            text, local_dict={}, global_dict=dict(_GLOBALS), transformations=_TRANSFORMS
-        )
-    except Exception as exc:  # SymPy raises many kinds here; all mean "did not parse"
-        raise InputError(
-            f"cannot parse objective {text!r} ({type(exc).__name__}: {exc}); "
-            "write it in Python/SymPy syntax, e.g. 'x**4/4 - x**2/2 + y**2/2'"
-        ) from None
-    return expr
+        by_name[s.name] = s
+        if not s.name.isascii() or not s.name.isidentifier():
+            raise InputError(
+                f"{where}: the variable name {s.name!r} is not a plain ASCII identifier; "
+                "rename it (powers are written x**2)"
+            )
 
 
 def to_sympy(expr: object) -> sympy.Expr:
     """A SymPy expression from a string, SymPy or symengine object, or number."""
+    return read_objective(expr)[1]
+
+
+def read_objective(expr: object) -> tuple[sympy.Expr, sympy.Expr]:
+    """``(written, expr)``: the objective as written and as SymPy evaluates it.
+
+    For a string the written form is parsed without evaluation (see
+    :func:`read`); a SymPy expression is taken as received (what SymPy
+    simplified before saddlecheck saw it cannot be recovered), so both are
+    the same object. Sizes and symbols are checked on both.
+    """
+    if isinstance(expr, str):
+        written, out = read(expr)
+        check_symbols(written.free_symbols | out.free_symbols, "the objective")
+        return written, out
+    out = _to_sympy(expr)
+    check_sizes(out, "the objective")
+    check_symbols(out.free_symbols, "the objective")
+    return out, out
+
+
+def _to_sympy(expr: object) -> sympy.Expr:
     if isinstance(expr, str):
         return parse(expr)
     if isinstance(expr, sympy.MatrixBase) or getattr(expr, "is_Matrix", False):
@@ -135,6 +126,7 @@ def to_sympy(expr: object) -> sympy.Expr:
         raise InputError(
             f"objective of type {type(expr).__name__} is neither a string nor a SymPy expression"
         ) from None
+    _check_kind(out, repr(expr)[:80])
     return out
 
 
@@ -242,10 +234,29 @@ def check_variables(expr: sympy.Expr, variables: object) -> tuple[sympy.Symbol, 
                 f"the objective uses {', '.join(unknown)}, which are not among "
                 f"variables={tuple(names)!r}; add them to variables or substitute numbers"
             )
+    check_symbols(out, "variables")
     for v in out:
+        if v.name in _CONSTANT_NAMES:
+            raise InputError(f"variable name {v.name!r} is reserved: {_CONSTANT_NAMES[v.name]}")
         if v.name.startswith("_") or v.name in _RESERVED:
             raise InputError(
                 f"variable name {v.name!r} is reserved (underscore prefix, or one of "
                 f"{sorted(_RESERVED)}); rename it"
             )
     return out
+
+
+def structure_flags(expr: sympy.Expr) -> dict[str, bool]:
+    """Which of transcendental parts, negative powers and Piecewise ``expr`` has."""
+    flags = {"transcendental": False, "negative_power": False, "piecewise": False}
+    for e in sympy.preorder_traversal(expr):
+        if isinstance(e, sympy.Piecewise):
+            flags["piecewise"] = True
+        elif isinstance(e, sympy.Pow):
+            if not e.exp.is_Integer:
+                flags["transcendental"] = True
+            elif e.exp < 0:
+                flags["negative_power"] = True
+        elif isinstance(e, sympy.Function) or e in (sympy.pi, sympy.E):
+            flags["transcendental"] = True
+    return flags

@@ -9,8 +9,9 @@ they represent: ``0.1`` is ``3602879701896397/36028797018963968``.
 
 from __future__ import annotations
 
-import math
+import decimal
 import numbers
+import re
 from collections.abc import Iterable
 from fractions import Fraction
 
@@ -23,19 +24,92 @@ class InputError(ValueError):
 
 
 def _describe(value: object) -> str:
-    text = repr(value)
+    if isinstance(value, int) and value.bit_length() > 1000:
+        return f"<an integer of {value.bit_length()} bits>"
+    if (
+        isinstance(value, Fraction)
+        and max(value.numerator.bit_length(), value.denominator.bit_length()) > 1000
+    ):
+        return (
+            f"<a fraction of {value.numerator.bit_length()}/{value.denominator.bit_length()} bits>"
+        )
+    try:
+        text = repr(value)
+    except ValueError:  # an integer too long to print
+        return f"<a {type(value).__name__} too long to print>"
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+MAX_BITS = 14_000
+"""Largest exact input: numerators and denominators of at most this many bits.
+
+About 4,200 decimal digits: every accepted number prints as a decimal string
+(Python refuses to convert integers of more than 4,300 digits) and exact
+arithmetic on it stays fast. Larger numbers are refused, not rounded.
+"""
+
+MAX_DECIMAL_EXPONENT = 4_000
+"""Decimal strings such as ``"1e-300"`` may have an exponent ``|e| <= 4000``."""
+
+_DECIMAL = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$", re.IGNORECASE)
+
+
+def _check_size(q: Fraction, name: str, value: object) -> Fraction:
+    if q.numerator.bit_length() > MAX_BITS or q.denominator.bit_length() > MAX_BITS:
+        raise InputError(
+            f"{name}={_describe(value)} is too large or too finely resolved: its exact "
+            f"numerator or denominator has more than {MAX_BITS} bits (about 4,200 decimal "
+            "digits), the limit saddlecheck accepts; rescale the problem"
+        )
+    return q
+
+
+def _from_string(value: str, name: str) -> Fraction:
+    text = value.strip()
+    if len(text) > 3 * MAX_BITS // 10 + 50:  # more digits than MAX_BITS allows
+        raise InputError(
+            f"{name}={_describe(value)} has {len(text)} characters; numbers are limited to "
+            f"{MAX_BITS} bits (about 4,200 decimal digits)"
+        )
+    m = _DECIMAL.match(text)
+    if m and m.group(2) and abs(int(m.group(2)[1:])) > MAX_DECIMAL_EXPONENT:
+        raise InputError(
+            f"{name}={value!r} has a decimal exponent beyond +-{MAX_DECIMAL_EXPONENT}, the "
+            "limit saddlecheck accepts; rescale the problem"
+        )
+    try:
+        return Fraction(text)
+    except (ValueError, ZeroDivisionError):
+        raise InputError(
+            f"{name}={value!r} is not a number; write it like '0.25' or '1/4'"
+        ) from None
+
+
+def _ratio(value: object, name: str) -> Fraction:
+    """A float-like value's exact ``as_integer_ratio`` (NaN and infinities refused)."""
+    try:
+        p, q = value.as_integer_ratio()
+    except (ValueError, OverflowError, ArithmeticError):  # NaN, inf (also decimal's)
+        raise InputError(f"{name}={value!r} is not finite; pass a finite real number") from None
+    return Fraction(int(p), int(q))
 
 
 def to_rational(value: object, name: str = "value") -> Fraction:
     """The exact rational number that ``value`` represents.
 
-    Accepts Python and NumPy integers and floats, ``Fraction``, SymPy
+    Accepts Python and NumPy integers and floats of every width (``float16``
+    to ``longdouble``: each is read through its exact ``as_integer_ratio``,
+    never rounded to float64), ``decimal.Decimal``, ``Fraction``, SymPy
     rationals and floats, mpmath ``mpf``, python-flint ``fmpz``/``fmpq`` and
     decimal strings such as ``"1/3"`` or ``"0.1"`` (read exactly as 1/10).
 
+    Sizes are limited: a numerator or denominator may have at most
+    :data:`MAX_BITS` (14,000) bits, about 4,200 decimal digits, and a decimal
+    string an exponent ``|e| <= 4000``; larger numbers are refused, fast.
+
     Raises:
-        InputError: for NaN, infinities, complex and non-numeric values.
+        InputError: for NaN, infinities, complex and non-numeric values, and
+            numbers beyond the size limits.
 
     Examples:
         >>> to_rational(0.5)
@@ -43,32 +117,33 @@ def to_rational(value: object, name: str = "value") -> Fraction:
         >>> to_rational("1/3")
         Fraction(1, 3)
     """
+    return _check_size(_to_rational(value, name), name, value)
+
+
+def _to_rational(value: object, name: str) -> Fraction:
     if isinstance(value, bool):
         raise InputError(f"{name}={value!r} is a bool; pass a number")
     if isinstance(value, Fraction):
         return value
     if isinstance(value, numbers.Integral):
         return Fraction(int(value))
-    if isinstance(value, (float, np.floating)):
-        if not math.isfinite(float(value)):
-            raise InputError(f"{name}={value!r} is not finite; pass a finite real number")
-        return Fraction(float(value))
+    if isinstance(value, (float, np.floating, decimal.Decimal)):
+        return _ratio(value, name)
     if isinstance(value, str):
-        try:
-            return Fraction(value.strip())
-        except (ValueError, ZeroDivisionError):
-            raise InputError(
-                f"{name}={value!r} is not a number; write it like '0.25' or '1/4'"
-            ) from None
+        return _from_string(value, name)
     if isinstance(value, mpmath.mpf):
         if not mpmath.isfinite(value):
             raise InputError(f"{name}={value!r} is not finite; pass a finite real number")
         man, exp = value.man_exp  # man_exp drops the sign
         man = -man if value < 0 else man
+        if abs(int(exp)) > 2 * MAX_BITS:
+            raise InputError(
+                f"{name}={_describe(value)} is beyond the size limit of {MAX_BITS} bits"
+            )
         return Fraction(int(man)) * Fraction(2) ** int(exp)
     mod = type(value).__module__
     if mod.startswith("flint") and type(value).__name__ in ("fmpz", "fmpq"):
-        return Fraction(str(value))
+        return Fraction(int(value.p), int(value.q)) if hasattr(value, "q") else Fraction(int(value))
     if mod.startswith("sympy") or mod.startswith("symengine"):
         import sympy
 

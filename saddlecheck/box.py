@@ -17,7 +17,13 @@ class Box:
 
     Args:
         intervals: ``[(lo, hi), ...]``, one pair per variable, ``lo <= hi``,
-            finite real numbers (ints, floats, Fractions, strings like "1/3").
+            finite real numbers (ints, floats, Fractions, strings like "1/3"),
+            read exactly (see :func:`~saddlecheck._validation.to_rational`).
+            ``lo == hi`` is allowed here and makes the box flat in that
+            coordinate (a face, or a point): the analyses split boxes into
+            such pieces. Boxes a user gives as text (:meth:`from_string`) and
+            ``check_box(..., interior=True)`` refuse them: an analysis box
+            needs ``lo < hi`` in every coordinate.
 
     Raises:
         InputError: empty, ``lo > hi``, NaN/inf or non-numeric ends, pairs that
@@ -58,13 +64,20 @@ class Box:
 
     @classmethod
     def from_string(cls, text: str) -> Box:
-        """Parse ``"-2:2,-1:1"`` (one ``lo:hi`` per variable, as on the command line).
+        """Parse ``"-2:2,-1:1"`` (one ``lo:hi`` per variable, ``lo < hi``, as on the command line).
 
         >>> Box.from_string("-2:2, 0:1/2")
         Box([(-2, 2), (0, 0.5)])
+
+        Raises:
+            InputError: not a string, a part that is not ``lo:hi``, ``lo >= hi``
+                (``"1:1"`` has an empty interior), or a bad number.
         """
+        if not isinstance(text, str):
+            raise InputError(f"box={text!r} is not a string; write it like '-2:2,-2:2'")
         try:
-            return cls([tuple(part.split(":")) for part in text.split(",")])
+            return check_box(cls([tuple(part.split(":")) for part in text.split(",")]), None,
+                             interior=True)  # fmt: skip
         except InputError as exc:
             raise InputError(f"box {text!r}: {exc}; write it like '-2:2,-2:2'") from None
 
@@ -168,10 +181,23 @@ def _short(q: Fraction) -> str:
     return repr(f) if Fraction(f) == q else f"'{q}'"
 
 
-def check_box(box: object, dim: int, name: str = "box") -> Box:
-    """``box`` as a :class:`Box` of dimension ``dim`` (lists of pairs accepted)."""
+def check_box(box: object, dim: int | None, name: str = "box", *, interior: bool = False) -> Box:
+    """``box`` as a :class:`Box` of dimension ``dim`` (lists of pairs accepted).
+
+    With ``interior=True`` every interval must have ``lo < hi`` (a box with an
+    empty interior, such as ``1:1``, is refused rather than analysed as flat).
+    """
     if not isinstance(box, Box):
         box = Box(box)
+    if interior:
+        for i, (lo, hi) in enumerate(box.intervals):
+            if lo == hi:
+                raise InputError(
+                    f"{name} interval {i} is [{lo}, {hi}], which has an empty interior; "
+                    "give lo < hi (to study a point, use certify_sosp at that point)"
+                )
+    if dim is None:
+        return box
     if box.dim != dim:
         raise InputError(
             f"{name} has dimension {box.dim} but the objective has {dim} variables; "

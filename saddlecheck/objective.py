@@ -30,6 +30,7 @@ from saddlecheck._validation import InputError, check_dps, check_float_point, ch
 from saddlecheck.arith.backends import BACKENDS, Singularity, Straddle
 from saddlecheck.arith.compile import Compiled, compile_exprs
 from saddlecheck.box import Box
+from saddlecheck.domain import Domain, collect
 
 _KINDS = ("value", "grad", "hess", "d3")
 
@@ -37,15 +38,24 @@ _KINDS = ("value", "grad", "hess", "d3")
 class Objective:
     """A smooth real function of named variables, with its derivatives.
 
+    Proofs check first that ``f`` is real and ``C^3`` there: the conditions of
+    :attr:`domain`, from the formula as written. ``obj(x)`` is ``obj.value(x)``.
+
     Args:
         expr: a formula string (``"x**4/4 - x**2/2 + y**2/2"``; ``^`` means
-            power; decimals are read exactly) or a SymPy expression.
+            power; decimals are read exactly; ``E`` is Euler's number, ``pi``
+            is pi, ``I`` is refused) or a SymPy expression (plain or
+            ``real=True`` symbols only).
         variables: the variables in order (Symbols or names); default: the
-            free symbols sorted by name.
+            free symbols of the formula as written, sorted by name
+            (``"(x/x)*y**2"`` has the variables ``x`` and ``y``).
 
     Raises:
         InputError: unparseable text, non-smooth or unknown functions,
-            non-real numbers, or symbols that are not variables.
+            non-real numbers or constants (``acos(2)``, ``(-1)**(1/3)``),
+            symbols that are not variables or carry SymPy assumptions,
+            non-ASCII names, sizes beyond the limits (integer exponents
+            ``|n| <= 1000``, numbers of at most 14,000 bits).
 
     Examples:
         >>> obj = Objective("x**4/4 - x**2/2 + y**2/2")
@@ -60,10 +70,15 @@ class Objective:
     """
 
     def __init__(self, expr: object, variables: Sequence | None = None, *, engine: str = "auto"):
-        sym = _expression.exact_floats(_expression.to_sympy(expr))
+        written, sym = _expression.read_objective(expr)
+        written, sym = _expression.exact_floats(written), _expression.exact_floats(sym)
         _expression.check_smooth(sym, "the objective")
+        if written is not sym:
+            _expression.check_smooth(written, "the objective")
         self._expr = sym
-        self._variables = _expression.check_variables(sym, variables)
+        self._written = written
+        self._variables = _expression.check_variables(written, variables)
+        self.domain.require_real_constants()  # acos(2), (-1)**(1/3), (-2)**x: InputError
         self._internal = tuple(sympy.Symbol(f"_sc_v{i}") for i in range(self.dim))
         body = sym.xreplace(dict(zip(self._variables, self._internal, strict=True)))
         if engine not in ("auto", "symengine", "sympy"):
@@ -82,12 +97,31 @@ class Objective:
         )
         self._cache: dict = {}
 
+    @classmethod
+    def from_jax(cls, fn, example_input: object) -> Objective:
+        """The objective ``fn(params)`` as JAX traces it (optional extra ``saddlecheck[jax]``).
+
+        Exact reals, exact constants (a float32 holds a rational), variables named
+        after the pytree's key paths in ``ravel_pytree`` order; non-smooth primitives
+        raise ``InputError``. See :mod:`saddlecheck.frontends.jax_trace`.
+        """
+        from saddlecheck.frontends.jax_trace import from_jax
+
+        return from_jax(fn, example_input, cls=cls)
+
     # -- pickling (for process pools): rebuild the compiled parts lazily -----
     def __getstate__(self) -> dict:
-        return {"expr": self._expr, "variables": self._variables, "engine": self._engine}
+        keys = ("expr", "variables", "engine", "written")
+        return {k: getattr(self, "_" + k) for k in keys}
 
     def __setstate__(self, state: dict) -> None:
         self.__init__(state["expr"], state["variables"], engine=state["engine"])
+        self._written = state.get("written", self._expr)
+        self.__dict__.pop("domain", None)
+
+    def __call__(self, x: object, dps: int | None = None):
+        """``obj(x)`` is ``obj.value(x)``: ``f(x)`` as a float (or an ``mpf`` at ``dps``)."""
+        return self.value(x, dps)
 
     def __repr__(self) -> str:
         return f"Objective({str(self._expr)!r}, variables={self.variable_names!r})"
@@ -97,6 +131,21 @@ class Objective:
     def expr(self) -> sympy.Expr:
         """The objective as a SymPy expression (floats replaced by exact rationals)."""
         return self._expr
+
+    @property
+    def written(self) -> sympy.Expr:
+        """``f`` as written, before SymPy simplifies it (``"x**3/x"`` stays ``x**3/x``)."""
+        return self._written
+
+    @cached_property
+    def domain(self) -> Domain:
+        """Where ``f`` is real and ``C^3``: ``.conditions`` (``kind``, ``expr``, ``reason``),
+        proved by ``.at_point(x)`` / ``.on_box(box)`` (see :mod:`saddlecheck.domain`).
+
+        >>> [c.describe() for c in Objective("log(x**2 - 1) + 2*x**2").domain.conditions]
+        ['x**2 - 1 > 0 (argument of log)']
+        """
+        return Domain(collect(self._written), self._variables)
 
     @property
     def variables(self) -> tuple[sympy.Symbol, ...]:
@@ -171,18 +220,7 @@ class Objective:
     # -- structure -------------------------------------------------------------
     @cached_property
     def _structure(self) -> dict[str, bool]:
-        flags = {"transcendental": False, "negative_power": False, "piecewise": False}
-        for e in sympy.preorder_traversal(self._expr):
-            if isinstance(e, sympy.Piecewise):
-                flags["piecewise"] = True
-            elif isinstance(e, sympy.Pow):
-                if not e.exp.is_Integer:
-                    flags["transcendental"] = True
-                elif e.exp < 0:
-                    flags["negative_power"] = True
-            elif isinstance(e, sympy.Function) or e in (sympy.pi, sympy.E):
-                flags["transcendental"] = True
-        return flags
+        return _expression.structure_flags(self._expr)
 
     @property
     def is_rational(self) -> bool:
@@ -283,17 +321,7 @@ class Objective:
         ]
 
     def _describe_failure(self, exc: ArithmeticError, fn: Compiled, where: str) -> InputError:
-        names = {f"_sc_v{i}": n for i, n in enumerate(self.variable_names)}
-        part = fn.describe(exc.tag, names)
-        if isinstance(exc, Straddle):
-            return InputError(
-                f"the Piecewise condition {part} is undecided {where}: the region crosses the "
-                "boundary between two pieces, where f need not be C^3; split the box there"
-            )
-        return InputError(
-            f"f is not smooth {where}: {part} needs {exc.need}; "
-            "shrink or move the region to avoid the singularity"
-        )
+        return fn.failure(exc, {f"_sc_v{i}": n for i, n in enumerate(self.variable_names)}, where)
 
     # -- numeric evaluation ----------------------------------------------------
     def _point_eval(self, kind: str, x: object, dps: int | None):

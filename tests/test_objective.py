@@ -66,7 +66,7 @@ def test_names_sympy_would_take_as_functions_are_variables():
         ("Piecewise((x, Eq(x, 0)), (1, True))", "not an inequality"),
         ("foo(x)", "unknown function foo"),
         ("gamma(x)", "unknown function gamma"),
-        ("x*I", "non-real"),
+        ("x*I", "imaginary unit"),
         ("x + oo", "non-real or non-finite"),
         ("x + nan", "non-real or non-finite"),
         ("sqrt(-1)*x", "non-real"),

@@ -310,9 +310,19 @@ class BallBackend(Backend):
         return a > 1
 
     def ipow(self, a, n, tag):
-        """``a**n`` for an integer ``n``, tight for balls that contain 0."""
+        """``a**n`` for an integer ``n``, from the endpoints (tight where ``x**n`` is monotone).
+
+        ``n < 0`` needs ``0`` outside ``a``; ``x**n`` is then monotone on ``a``
+        and its hull is spanned by the endpoint values. Computing ``a**|n|``
+        first and then ``1/(.)`` would widen a ball such as ``[1/1000, 1]``
+        through 0 (a midpoint-radius ball cannot hold ``[1e-9, 1]`` tightly).
+        """
         if n < 0:
-            return self.div(flint.arb(1), self.ipow(a, -n, tag), tag)
+            self._checked("div", a, tag)
+            if a.is_exact():
+                return flint.arb(1) / a ** (-n)
+            lo, hi = a.lower(), a.upper()
+            return (flint.arb(1) / lo ** (-n)).union(flint.arb(1) / hi ** (-n))
         if n == 0:
             return flint.arb(1)
         if n == 1:

@@ -22,6 +22,7 @@ from fractions import Fraction
 import symengine as se
 import sympy
 
+from saddlecheck._validation import InputError
 from saddlecheck.arith.backends import _FUNCS, Backend
 
 _REL = {
@@ -53,6 +54,21 @@ class Compiled:
         for internal, user in sorted(names.items(), key=lambda kv: -len(kv[0])):
             text = text.replace(internal, user)
         return text
+
+    def failure(self, exc: ArithmeticError, names: dict[str, str], where: str) -> InputError:
+        """The ``InputError`` for a :class:`Singularity` or :class:`Straddle` raised ``where``."""
+        from saddlecheck.arith.backends import Straddle
+
+        part = self.describe(exc.tag, names)
+        if isinstance(exc, Straddle):
+            return InputError(
+                f"the Piecewise condition {part} is undecided {where}: the region crosses the "
+                "boundary between two pieces, where f need not be C^3; split the box there"
+            )
+        return InputError(
+            f"f is not smooth {where}: {part} needs {exc.need}; "
+            "shrink or move the region to avoid the singularity"
+        )
 
 
 def _name(e) -> str:

@@ -1,7 +1,8 @@
 """Exact symmetric matrices: validation, exact entries, and safe float scaling.
 
-A symmetric matrix arrives as a float64 NumPy array (read as the exact
-rationals it holds), a SymPy matrix of numbers, a nested list of numbers, or a
+A symmetric matrix arrives as a NumPy array of floats of any width (float16
+to longdouble, each entry read as the exact rational it holds, never rounded
+to float64) or integers, a SymPy matrix of numbers, a nested list of numbers, or a
 python-flint ``fmpq_mat``/``fmpz_mat``. :func:`as_symmetric` checks it once and
 returns a :class:`SymMatrix` that the spectral routines share. Exact results
 leave as floats rounded outward with ``float_down``/``float_up`` from
@@ -197,12 +198,12 @@ def as_symmetric(H: object, name: str = "H") -> SymMatrix:
         return H
     if isinstance(H, np.ndarray):
         kind = H.dtype.kind
-        if kind == "f" and H.dtype.itemsize <= 8:
+        if kind == "f" and H.dtype.itemsize <= 8:  # float16/32/64: widening is exact
             return _from_float_array(H.astype(np.float64), name)
-        if kind in "iuO":
+        if kind in "iuOf":  # longdouble: each entry read exactly (as_integer_ratio)
             if H.ndim != 2:
                 raise InputError(f"{name} has {H.ndim} dimension(s); pass a 2-D square matrix")
-            return _from_rows(H.tolist(), name)
+            return _from_rows(H.astype(object).tolist(), name)
         raise InputError(
             f"{name} has dtype {H.dtype}; pass a real float64 matrix (or exact rationals)"
         )

@@ -22,6 +22,8 @@ of its boxes, so the outcome is identical with and without an executor.
 from __future__ import annotations
 
 import hashlib
+import math
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -55,6 +57,73 @@ def ball(lo: Fraction, hi: Fraction) -> flint.arb:
 def ends(a: flint.arb) -> tuple[Fraction, Fraction]:
     """Exact rationals ``lo <= x <= hi`` for every ``x`` in the ball ``a``."""
     return to_fraction(a.lower()), to_fraction(a.upper())
+
+
+def round_down(q: Fraction, bits: int = 64, quantum: Fraction | None = None) -> Fraction:
+    """The largest dyadic ``<= q`` with ``bits`` significant bits, on a grid ``>= quantum``.
+
+    Enclosures are rounded outward with this (and :func:`round_up`) so that
+    their ends keep bounded size however often they are refined (issue 11,
+    item 4: exact ends whose denominators square every Krawczyk round).
+
+    >>> round_down(Fraction(1, 3), bits=4), round_down(Fraction(-1, 3), bits=4)
+    (Fraction(5, 16), Fraction(-11, 32))
+    """
+    if q == 0:
+        return q
+    e = q.numerator.bit_length() - q.denominator.bit_length()  # 2**(e-1) < |q| < 2**(e+1)
+    k = e - bits
+    if quantum is not None and quantum > 0:
+        kq = quantum.numerator.bit_length() - quantum.denominator.bit_length() - 1
+        k = max(k, kq)  # 2**kq <= quantum
+    step = Fraction(2) ** k
+    return math.floor(q / step) * step
+
+
+def round_up(q: Fraction, bits: int = 64, quantum: Fraction | None = None) -> Fraction:
+    """The smallest dyadic ``>= q`` (see :func:`round_down`)."""
+    return -round_down(-q, bits, quantum)
+
+
+def round_box(box: Box, bits: int = 64, quantum: Fraction | None = None) -> Box:
+    """A box containing ``box`` whose ends are dyadics of bounded size (outward rounding)."""
+    return Box(
+        [(round_down(lo, bits, quantum), round_up(hi, bits, quantum)) for lo, hi in box.intervals]
+    )
+
+
+def decimal_down(q: Fraction, digits: int = 17) -> str:
+    """A decimal string ``<= q`` with ``digits`` significant digits (readable JSON ends)."""
+    if q == 0:
+        return "0"
+    e = len(str(abs(q.numerator))) - len(str(q.denominator))  # 10**(e-1) < |q| < 10**(e+1)
+    k = e - digits
+    step = Fraction(10) ** k
+    m = math.floor(q / step)
+    sign, text = ("-", str(-m)) if m < 0 else ("", str(m))
+    exp = k + len(text) - 1
+    body = text[0] + ("." + text[1:].rstrip("0") if text[1:].rstrip("0") else "")
+    return f"{sign}{body}e{exp}" if exp else sign + body
+
+
+def decimal_up(q: Fraction, digits: int = 17) -> str:
+    """A decimal string ``>= q`` (see :func:`decimal_down`)."""
+    s = decimal_down(-q, digits)
+    return s[1:] if s.startswith("-") else ("0" if s == "0" else "-" + s)
+
+
+def box_to_readable_json(box: Box, digits: int = 17) -> list[list[str]]:
+    """``box`` rounded outward to ``digits`` significant decimal digits, as JSON strings.
+
+    Exact when the ends are short already; otherwise the stored box contains
+    the exact one, so a claim about the enclosure stays true.
+    """
+    out = []
+    for lo, hi in box.intervals:
+        short_lo = str(lo) if len(str(lo)) <= 24 else decimal_down(lo, digits)
+        short_hi = str(hi) if len(str(hi)) <= 24 else decimal_up(hi, digits)
+        out.append([short_lo, short_hi])
+    return out
 
 
 def mig2(a: flint.arb) -> flint.arb:
@@ -233,15 +302,28 @@ def _run_chunk(func: Callable, job: _Job, params: object, boxes: list[Box]) -> l
 
 
 def map_boxes(
-    func: Callable, obj: Objective, params: object, boxes: list[Box], executor: Executor | None
+    func: Callable,
+    obj: Objective,
+    params: object,
+    boxes: list[Box],
+    executor: Executor | None,
+    deadline: float | None = None,
 ) -> list:
     """``[func(obj, params, box) for box in boxes]``, in parallel when an executor is given.
 
     ``func`` must be a module-level function and ``params`` picklable when an
-    executor is used; the result order is the order of ``boxes``.
+    executor is used; the result order is the order of ``boxes``. With a
+    ``deadline`` (a :func:`time.monotonic` value) the list may be cut short: it
+    then holds the results of a prefix of ``boxes``, and the caller keeps the
+    rest as unprocessed.
     """
     if executor is None or len(boxes) < LOCAL_BELOW:
-        return [func(obj, params, b) for b in boxes]
+        out = []
+        for b in boxes:
+            if deadline is not None and time.monotonic() > deadline:
+                break
+            out.append(func(obj, params, b))
+        return out
     workers = max(1, int(getattr(executor, "_max_workers", 4) or 4))
     n = min(len(boxes), 2 * workers)
     size = -(-len(boxes) // n)
@@ -251,13 +333,28 @@ def map_boxes(
         for i in range(0, len(boxes), size)
     ]
     out: list = []
-    for f in futures:
-        out.extend(f.result())
+    for k, f in enumerate(futures):
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            try:
+                out.extend(f.result(timeout=max(left, 0.0)))
+            except TimeoutError:
+                for g in futures[k:]:
+                    g.cancel()
+                break
+        else:
+            out.extend(f.result())
     return out
 
 
 def check_evaluable(obj: Objective, box: Box, what: str) -> None:
-    """Raise :class:`InputError` unless the gradient and Hessian enclose on ``box``."""
+    """Raise :class:`InputError` unless ``f`` is proved real and C^3 on ``box``.
+
+    Every condition of ``obj.domain`` (arguments of ``log``/``sqrt`` positive,
+    divisors non-zero, no Piecewise boundary, ... from the formula as written)
+    must be proved on the whole box, and the gradient and Hessian must enclose.
+    """
+    obj.domain.require_box(box, what)
     try:
         obj.enclose("grad", box)
         obj.enclose("hess", box)

@@ -24,6 +24,8 @@ constant rational Hessian.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import heapq
 import json
 import math
@@ -35,7 +37,7 @@ import flint
 import numpy as np
 
 from saddlecheck._validation import InputError, check_int, check_positive
-from saddlecheck.arith.rounding import arb_to_mid_rad, ball_bounds, sqrt_up
+from saddlecheck.arith.rounding import arb_to_mid_rad, ball_bounds, float_up, sqrt_up
 from saddlecheck.arith.symmetric import interval_norm_upper, lambda_min_enclosure
 from saddlecheck.box import Box, check_box
 from saddlecheck.objective import Objective
@@ -102,6 +104,28 @@ def _lower(ball) -> float:
     return ball_bounds(ball)[0]
 
 
+def _finite_or(default: float):
+    """Decorator: a bound whose balls leave the float64 range becomes ``default``.
+
+    Ball arithmetic has no float64 range limit but the norm bounds below are
+    float64; ``math.inf`` is a (useless but true) upper bound and ``0.0`` a
+    true lower bound of a norm, so the search goes on with smaller boxes.
+    """
+
+    def wrap(fn):
+        @functools.wraps(fn)
+        def bound(*args):
+            try:
+                return fn(*args)
+            except OverflowError:
+                return default if default == math.inf else (default, None)
+
+        return bound
+
+    return wrap
+
+
+@_finite_or(math.inf)
 def _hess_norm_upper(obj: Objective, box: Box, prec: int) -> float:
     return interval_norm_upper(*arb_to_mid_rad(obj.enclose("hess", box, prec)))
 
@@ -109,6 +133,7 @@ def _hess_norm_upper(obj: Objective, box: Box, prec: int) -> float:
 _UNFOLD_MAX_DIM = 8  # the unfolding bound costs d^4 ball products per box
 
 
+@_finite_or(math.inf)
 def _d3_norm_upper(obj: Objective, box: Box, prec: int) -> float:
     """``sup ||D^3 f||`` on ``box``: the smaller of two proved bounds.
 
@@ -120,7 +145,7 @@ def _d3_norm_upper(obj: Objective, box: Box, prec: int) -> float:
     T = obj.enclose("d3", box, prec)
     mid, rad = arb_to_mid_rad(T)
     d = obj.dim
-    bound = sqrt_up(sum(Fraction(interval_norm_upper(mid[k], rad[k])) ** 2 for k in range(d)))
+    bound = _root_sum_squares([interval_norm_upper(mid[k], rad[k]) for k in range(d)])
     if d <= _UNFOLD_MAX_DIM:
         with flint.ctx.workprec(prec):
             G = [
@@ -128,8 +153,18 @@ def _d3_norm_upper(obj: Objective, box: Box, prec: int) -> float:
                  for j in range(d)]
                 for i in range(d)
             ]  # fmt: skip
-        bound = min(bound, sqrt_up(Fraction(interval_norm_upper(*arb_to_mid_rad(G)))))
+        with contextlib.suppress(OverflowError):  # sum_k T_k^2 can leave the float range
+            bound = min(bound, sqrt_up(Fraction(interval_norm_upper(*arb_to_mid_rad(G)))))
     return bound
+
+
+def _root_sum_squares(norms: list[float]) -> float:
+    """``sqrt(sum n_k^2)`` rounded up, scaled by ``max n_k`` so that squares cannot overflow."""
+    top = max(norms, default=0.0)
+    if top == 0 or not math.isfinite(top):
+        return top
+    M = Fraction(top)
+    return float_up(Fraction(sqrt_up(sum((Fraction(n) / M) ** 2 for n in norms))) * M)
 
 
 def _rayleigh_abs_lower(H: list[list], v: np.ndarray, prec: int) -> float:
@@ -141,16 +176,20 @@ def _rayleigh_abs_lower(H: list[list], v: np.ndarray, prec: int) -> float:
         return max(0.0, _lower(abs(num / den)))
 
 
-def _hess_norm_lower(obj: Objective, x: tuple, prec: int) -> float:
+@_finite_or(0.0)
+def _hess_norm_lower(obj: Objective, x: tuple, prec: int) -> tuple[float, None]:
     H = obj.enclose("hess", x, prec)
     mid, _ = arb_to_mid_rad(H)
     w, V = np.linalg.eigh(mid)
-    return _rayleigh_abs_lower(H, V[:, int(np.argmax(np.abs(w)))], prec)
+    return _rayleigh_abs_lower(H, V[:, int(np.argmax(np.abs(w)))], prec), None
 
 
 def _tensor_direction(T: np.ndarray, seed: int = 0) -> np.ndarray:
     """A unit ``u`` with large ``|T(u, u, u)|`` (power iteration from several starts)."""
     d = T.shape[0]
+    top = float(np.max(np.abs(T))) if T.size else 0.0
+    if top > 0:
+        T = T / top  # only the direction matters; unscaled, the norms can overflow
     starts = list(np.eye(d)) + list(np.random.default_rng(seed).standard_normal((4, d)))
     best, best_val = starts[0], -1.0
     for u in starts:
@@ -167,6 +206,7 @@ def _tensor_direction(T: np.ndarray, seed: int = 0) -> np.ndarray:
     return best
 
 
+@_finite_or(0.0)
 def _d3_norm_lower(obj: Objective, x: tuple, prec: int) -> tuple[float, np.ndarray]:
     T = obj.enclose("d3", x, prec)
     mid, _ = arb_to_mid_rad(T)
@@ -221,7 +261,8 @@ def maximize(
     floor_gap = 0.0  # the gap the upper bound keeps even on a single point
     while heap:
         top = -heap[0][0]
-        if top - best_lo <= max(rel_gap, floor_gap) * abs(top) + abs_gap or count >= max_boxes:
+        close = math.isfinite(top) and top - best_lo <= max(rel_gap, floor_gap) * abs(top) + abs_gap
+        if close or count >= max_boxes:
             break
         _, _, b = heapq.heappop(heap)
         for child in b.bisect():
@@ -232,7 +273,8 @@ def maximize(
             if lo > best_lo:
                 best_lo, best_pt, best_extra = lo, pt, extra
                 at_point = upper(Box([(v, v) for v in pt]))
-                floor_gap = 1.05 * (at_point - lo) / at_point if at_point > 0 else 0.0
+                ok = 0 < at_point < math.inf
+                floor_gap = 1.05 * (at_point - lo) / at_point if ok else 0.0
             if u > best_lo:
                 heapq.heappush(heap, (-u, count, child))
             else:
@@ -266,9 +308,15 @@ def smoothness(
         :class:`Smoothness` with ``ell``, ``rho`` (rigorous upper bounds),
         ``ell_lower``, ``rho_lower`` (attained at the witnesses) and the gaps.
 
+    Hypotheses (checked first): ``f`` is real and ``C^3`` on an open
+    neighbourhood of the box: every condition of ``obj.domain`` is proved on
+    all of it (see :mod:`saddlecheck.domain`).
+
     Raises:
-        InputError: the box has the wrong dimension, reaches a singularity or
-            crosses a Piecewise boundary; bad ``rel_gap``/``max_boxes``.
+        InputError: the box has the wrong dimension, leaves the domain of
+            ``f`` (a singularity, a function outside its real domain, a
+            Piecewise boundary), or it cannot be proved inside; bad
+            ``rel_gap``/``max_boxes``.
 
     Examples:
         >>> k = smoothness(Objective("x**4/4 - x**2/2 + y**2/2"), Box([(-2, 2), (-2, 2)]))
@@ -283,13 +331,14 @@ def smoothness(
     gap = float(check_positive("rel_gap", rel_gap))
     max_boxes = check_int("max_boxes", max_boxes, minimum=1)
     prec = check_int("prec", prec, minimum=30)
+    obj.domain.require_box(box, "smoothness")  # f real and C^3 on the box, or InputError
     if obj.is_polynomial and obj.degree <= 2:
         return _quadratic(obj, box, gap)
 
     ell = maximize(
         box,
         lambda b: _hess_norm_upper(obj, b, prec),
-        lambda x: (_hess_norm_lower(obj, x, prec), None),
+        lambda x: _hess_norm_lower(obj, x, prec),
         rel_gap=gap,
         max_boxes=max_boxes,
     )
@@ -305,6 +354,13 @@ def smoothness(
             rel_gap=gap,
             max_boxes=max_boxes,
         )
+    for name, m, what in (("ell", ell, "Hess f"), ("rho", rho, "D^3 f")):
+        if not math.isfinite(m.upper):
+            raise InputError(
+                f"smoothness: sup ||{what}|| on {box} could not be bounded within the float64 "
+                f"range (about 1.8e308) after {m.boxes} boxes: {name} is reported as a float64, "
+                "so shrink the box (or rescale the objective)"
+            )
     return Smoothness(
         ell=ell.upper,
         rho=rho.upper,
@@ -312,7 +368,9 @@ def smoothness(
         rho_lower=rho.lower,
         ell_witness=ell.witness,
         rho_witness=rho.witness,
-        rho_direction=tuple(float(c) for c in rho.extra),
+        rho_direction=tuple(0.0 for _ in range(obj.dim))
+        if rho.extra is None
+        else tuple(float(c) for c in rho.extra),
         ell_gap=_gap(ell.upper, ell.lower),
         rho_gap=_gap(rho.upper, rho.lower),
         rel_gap=gap,
@@ -372,6 +430,7 @@ def value_lower_bound(
     True
     """
     box = check_box(box, obj.dim)
+    obj.domain.require_box(box, "value_lower_bound")
     res = maximize(
         box,
         lambda b: -_value_lower_on(obj, b),
