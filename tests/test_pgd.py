@@ -184,7 +184,18 @@ def test_non_finite_gradient_stops_the_run_with_iteration_and_point():
     with pytest.raises(InputError) as info:
         pgd("x**4 + y**2", [10, 0], eps=1e-3, ell=1e-3, rho=1e-3, delta_f=1e4, seed=0)
     msg = str(info.value)
-    assert "not finite at iteration" in msg and "x = [" in msg
+    assert "at iteration" in msg and "x_t = [" in msg and "beyond the float64 range" in msg
+    assert "diverged" in msg and "dps=" in msg
+
+
+def test_pgd_from_700_on_exp_runs_and_overflow_messages_are_true():
+    """Issue 11 item 10: exp(700) ~ 1e304 is finite; only ||grad||^2 overflowed."""
+    res = pgd("exp(x)", [700], eps=1e-3, ell=1, rho=1, delta_f=1, max_iter=3, seed=0)
+    assert res.iterations == 3 and res.x[0] < 0
+    with pytest.raises(InputError, match=r"f\(x0\) at x0=\[710.0\] is beyond the float64 range"):
+        pgd("exp(x)", [710], eps=1e-3, ell=1, rho=1, delta_f=1, max_iter=3, seed=0)
+    res = pgd("exp(x)", [710], eps=1e-3, ell=1, rho=1, delta_f=1, max_iter=3, seed=0, dps=30)
+    assert res.iterations == 3  # mpmath has no float64 range limit
 
 
 # -- the exact saddle of the toy ----------------------------------------------------------

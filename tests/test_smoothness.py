@@ -144,3 +144,23 @@ def test_bounds_are_never_below_norms_at_random_points(terms, dim, lo, width, se
                 for i in range(dim)
             ]
             assert _tensor_norm_lower(T, rng, dim) <= k.rho
+
+
+# -- issue 11: ball arithmetic has no float64 range limit; float results say so -----------
+
+
+def test_exp_up_to_700_is_bounded_and_beyond_float_range_is_refused():
+    """sup exp(x) on [0, 700] is e^700 ~ 1.01e304 (finite); on [0, 1000] it is not a float."""
+    k = smoothness(sc.Objective("exp(x)"), sc.Box([(0, 700)]), max_boxes=200)
+    with mpmath.workdps(30):
+        top = mpmath.exp(700)
+        assert k.ell_lower <= top <= k.ell and k.rho_lower <= top <= k.rho
+    with pytest.raises(sc.InputError, match="float64 range"):
+        smoothness(sc.Objective("exp(x)"), sc.Box([(0, 1000)]), max_boxes=200)
+
+
+def test_overflowing_wide_box_enclosure_is_refined_not_refused():
+    """exp(x**2 - x**2) = 1: the natural enclosure on [-40, 40] overflows floats (exp(1600)),
+    bisection brings it back."""
+    k = smoothness(sc.Objective("exp(x**2 - x**2) + x**4"), sc.Box([(-40, 40)]), max_boxes=400)
+    assert k.ell_lower <= 12 * 40**2 <= k.ell and k.ell < 1e5

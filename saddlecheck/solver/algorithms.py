@@ -40,7 +40,7 @@ from fractions import Fraction
 import numpy as np
 
 from saddlecheck._validation import InputError, check_dps, check_int, check_point, to_rational
-from saddlecheck.arith.rounding import ball_bounds
+from saddlecheck.arith.rounding import ball_bounds, float_down
 from saddlecheck.box import check_box
 from saddlecheck.objective import Objective
 from saddlecheck.solver.backends import backend_for
@@ -145,7 +145,13 @@ def _setup(obj, x0, eps, ell, rho, box, c, delta, delta_f, dps, seed, max_iter) 
     with B.context():
         f0 = B.value_grad(x)[0]
     if not B.finite(f0):
-        raise InputError(f"f(x0) is not finite at x0={_show(x)}")
+        why = (
+            "is beyond the float64 range (about 1.8e308): run with dps= (mpmath numbers have "
+            "no float64 range limit) or rescale the objective"
+            if B.dps is None and f0 == f0
+            else "is not a number: f is singular or undefined there"
+        )
+        raise InputError(f"f(x0) at x0={_show(x)} {why}")
     if delta_f is None:
         if box is None:
             raise InputError(
@@ -163,7 +169,7 @@ def _setup(obj, x0, eps, ell, rho, box, c, delta, delta_f, dps, seed, max_iter) 
         f_star, f_src = f_lo, "value_lower_bound(obj, box), proved"
     else:
         sources["delta_f"] = "given"
-        f_star = float(Fraction(_exact(f0)) - to_rational(delta_f, "delta_f"))
+        f_star = float_down(Fraction(_exact(f0)) - to_rational(delta_f, "delta_f"))
         f_src = "f(x0) - delta_f (delta_f is given as an upper bound on f(x0) - f*)"
     params = pgd_params(ell, rho, eps, c, delta, delta_f, obj.dim, dps=dps)
     bound = iteration_bound(params, f0, f_star, f_src)

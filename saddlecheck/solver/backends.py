@@ -111,7 +111,12 @@ class Float64Backend:
 
     @staticmethod
     def norm(g) -> float:
-        return math.sqrt(float(g @ g))
+        """``||g||``; the squares may overflow (``|g_i| > 1e154``) or underflow where
+        the norm does not, so those cases go through ``math.hypot`` (scaled)."""
+        s = float(g @ g)
+        if 1e-290 < s < math.inf:
+            return math.sqrt(s)
+        return math.hypot(*g.tolist())
 
     @staticmethod
     def finite(v) -> bool:

@@ -150,11 +150,7 @@ class PGDStepper:
             raise InputError(f"f is not smooth at iteration {t}, x = {_show(x)}: {exc}") from None
         gn = B.norm(g)
         if not (B.finite(f) and B.finite(gn)):
-            raise InputError(
-                f"f or its gradient is not finite at iteration {t}, x = {_show(x)}: the "
-                "objective overflows or is singular there (did the iterates diverge? check "
-                "that ell bounds the Hessian where they go)"
-            )
+            raise InputError(_not_finite(B, x, f, gn, t))
         return f, g, gn
 
     def init(self, x0, seed: int = 0) -> State:
@@ -217,6 +213,30 @@ class PGDStepper:
         return State(
             t, x, f, g, gn, t_noise, x_tilde, f_tilde, gn_tilde, xi, rng, perturbed, done, n
         )
+
+
+def _not_finite(B, x, f, gn, t: int) -> str:
+    """Why ``f(x_t)`` or ``||grad f(x_t)||`` is not a finite number, truthfully."""
+    if not all(B.finite(v) for v in x):
+        return (
+            f"the gradient step overflowed at iteration {t}: x_t = {_show(x)} is not finite, "
+            "so the iterates diverged; check that ell bounds the Hessian where they go (eta = "
+            "c/ell is too large otherwise)"
+        )
+    what = [name for name, v in (("f(x_t)", f), ("||grad f(x_t)||", gn)) if not B.finite(v)]
+    nan = any(v != v for v in (f, gn))
+    if B.dps is None and not nan:
+        return (
+            f"{' and '.join(what)} at iteration {t}, x_t = {_show(x)}, is beyond the float64 "
+            "range (about 1.8e308): run with dps= (mpmath numbers have no float64 range "
+            "limit) or rescale the objective; if the iterates diverged, check that ell bounds "
+            "the Hessian where they go"
+        )
+    return (
+        f"{' and '.join(what)} is not a number at iteration {t}, x_t = {_show(x)}: f is "
+        "singular or undefined there (did the iterates leave the domain? check that ell bounds "
+        "the Hessian where they go)"
+    )
 
 
 def _show(x) -> str:
