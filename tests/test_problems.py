@@ -30,10 +30,10 @@ def test_known_critical_points_are_found_with_their_kind(problem):
         assert lo <= float(known.lambda_min) <= hi
     if problem.complete_critical_points:
         assert len(found) == len(problem.critical_points)
-        # what is left unresolved may only be the cluster around a degenerate point
+        # what is left unresolved may only be a region around a proved degenerate point
         degenerate = [p.enclosure for p in found if p.kind == "degenerate"]
-        for box in found.unresolved:
-            assert any(d.contains_box(box) for d in degenerate), box
+        for region in found.unresolved:
+            assert any(region.enclosure.contains_box(d) for d in degenerate), region
 
 
 @pytest.mark.parametrize("problem", SMALL, ids=lambda p: f"{p.name}-{p.dim}")

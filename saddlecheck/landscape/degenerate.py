@@ -138,7 +138,7 @@ def _tail_small(parts: dict[int, list], low: int, c: Fraction, delta: Fraction) 
     return tail < c
 
 
-def analyse(obj: Objective, enclosure: Box, *, budget: int = 4000) -> Degenerate | None:
+def analyse_point(obj: Objective, enclosure: Box, *, budget: int = 4000) -> Degenerate | None:
     """Settle a degenerate cluster of a polynomial objective, or ``None`` when it does not apply.
 
     Only for ``obj.is_polynomial``; ``None`` when no exact rational critical
@@ -240,3 +240,137 @@ def _directions(d: int):
     for i, j in itertools.combinations(range(d), 2):
         for s in (1, -1):
             yield tuple(1 if k == i else (s if k == j else 0) for k in range(d))
+
+
+# -- unresolved clusters of the critical-point search ------------------------------
+
+ANALYSE_MAX_DIM = 8
+"""The exact expansion (directions ``e_i +- e_j``) is tried up to this dimension."""
+
+RAYLEIGH_MAX_BOXES = 256
+"""Clusters with more boxes get one Hessian enclosure on their hull only."""
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """What is proved about a connected cluster of unresolved boxes.
+
+    ``point``: an exact critical point in the hull (with ``point_kind``,
+    ``point_lam``, ``point_is_min``, ``point_reason``), ``isolated``: it is
+    the only critical point of the hull; ``non_isolated``: the cluster holds
+    several distinct critical points along a chain much longer than
+    ``min_width`` (a curve or surface of critical points).
+    """
+
+    hull: Box
+    size: int
+    lam: tuple[float, float]
+    is_min: bool | None
+    reason: str
+    point: tuple[Fraction, ...] | None = None
+    point_kind: str = "degenerate"
+    point_lam: tuple[float, float] = (-math.inf, math.inf)
+    point_is_min: bool | None = None
+    point_reason: str = ""
+    isolated: bool = False
+    non_isolated: bool = False
+
+
+def _exact_kind(
+    obj: Objective, p: tuple[Fraction, ...]
+) -> tuple[str, tuple[float, float], bool | None]:
+    H = [[Fraction(int(a.p), int(a.q)) for a in row] for row in obj.exact("hess", p)]
+    lam = lambda_min_enclosure(H)
+    nlam = lambda_min_enclosure([[-a for a in row] for row in H])
+    singular = flint.fmpq_mat([[fq(a) for a in row] for row in H]).det() == 0
+    if singular:
+        return "degenerate", lam, None
+    if lam[0] > 0:
+        return "min", lam, True
+    if nlam[0] > 0:
+        return "max", lam, False
+    return "strict_saddle", lam, False
+
+
+def _exact_zeros(obj: Objective, members: list[Box], limit: int = 32) -> list[tuple[Fraction, ...]]:
+    """Distinct exact critical points at the simplest rationals of up to ``limit`` member boxes."""
+    if not obj.is_rational or len(members) < 2:
+        return []
+    step = max(1, len(members) // limit)
+    found: list[tuple[Fraction, ...]] = []
+    for b in members[::step][:limit]:
+        p = tuple(simplest_in(lo, hi) for lo, hi in b.intervals)
+        try:
+            if all(g == 0 for g in obj.exact("grad", p)) and p not in found:
+                found.append(p)
+        except Exception:
+            continue
+    return found
+
+
+def settle_cluster(obj: Objective, members: list[Box], min_width: Fraction, *,
+                   analyse: bool = True) -> Cluster:  # fmt: skip
+    """Bound ``lambda_min`` on a cluster, look for an exact critical point, detect continua."""
+    from saddlecheck.landscape import bnb as _bnb
+    from saddlecheck.landscape.krawczyk import lam_bounds
+
+    hullbox = _bnb.hull(members)
+    try:
+        bounds = lam_bounds(obj.enclose("hess", hullbox))
+    except Exception:
+        bounds = None
+    lo, hi = (-math.inf, math.inf) if bounds is None else bounds[0]
+    if hi >= 0 and len(members) <= RAYLEIGH_MAX_BOXES:  # lambda_min < 0 box by box?
+        his = []
+        for b in members:
+            h = _bnb.rayleigh_ball(obj.enclose("hess", b))
+            his.append(float(_bnb.to_fraction(h.upper())) if h.is_finite() else math.inf)
+            if not his[-1] < 0:
+                break
+        if his[-1] < 0:
+            hi = max(his)  # rounded to nearest: only its sign is used below
+    reason = (
+        f"{len(members)} boxes at min_width where the gradient enclosure contains 0 and no "
+        "zero was proved unique"
+    )
+    is_min: bool | None = None
+    if hi < 0:
+        is_min = False
+        reason += f"; lambda_min < 0 (<= {hi:.6g}) on every box: no local minimum in it"
+    elif lo > 0:
+        reason += (f"; lambda_min >= {lo:.6g} > 0 on the region: any critical point in it is "
+                   "a nondegenerate local minimum (not degenerate)")  # fmt: skip
+    zeros = _exact_zeros(obj, members)
+    extent = hullbox.max_width()
+    non_isolated = len(zeros) >= 2 and extent >= 8 * min_width
+    if non_isolated:
+        pts = ", ".join("(" + ", ".join(str(v) for v in z) + ")" for z in zeros[:3])
+        reason += (
+            f"; a non-isolated critical set: this connected region of width {float(extent):.3g} "
+            f"holds at least {len(zeros)} distinct exact critical points (e.g. {pts}), so it is "
+            "a curve or surface of critical points that no budget resolves into points "
+            "(strict-saddle checks: give minima= a distance bound to the set)"
+        )
+        return Cluster(hullbox, len(members), (lo, hi), is_min, reason, non_isolated=True)
+    if not analyse or obj.dim > ANALYSE_MAX_DIM:
+        return Cluster(hullbox, len(members), (lo, hi), is_min, reason)
+    info = analyse_point(obj, hullbox)
+    if info is None:
+        return Cluster(hullbox, len(members), (lo, hi), is_min, reason)
+    kind, plam, pmin = _exact_kind(obj, info.point)
+    if info.is_minimum is not None:
+        pmin = info.is_minimum
+    if is_min is False:
+        pmin = False
+    exact = "singular" if kind == "degenerate" else "nonsingular"
+    preason = f"exact critical point, exact Hessian {exact}; {info.reason}"
+    if not info.isolated:
+        where = "(" + ", ".join(str(v) for v in info.point) + ")"
+        reason += (
+            f"; it contains the exact critical point x = {where} (listed with the points), "
+            "but other critical points in it are not excluded"
+        )
+    if pmin is True and is_min is None:
+        is_min = True
+    return Cluster(hullbox, len(members), (lo, hi), is_min, reason, info.point, kind, plam, pmin,
+                   preason, info.isolated)  # fmt: skip
