@@ -68,12 +68,13 @@ class Condition:
         return f"{self.expr} {op} ({self.reason}{where})"
 
     def to_json(self) -> dict:
-        """``{"kind", "expr", "reason"}`` (``expr`` parses back with SymPy)."""
-        out = {"kind": self.kind, "expr": sympy.sstr(self.expr, full_prec=True),
-               "reason": self.reason}  # fmt: skip
-        if self.guard is not sympy.true:
-            out["guard"] = sympy.sstr(self.guard, full_prec=True)
-        return out
+        """``{"kind", "expr", "reason"}`` (``expr`` parses back with saddlecheck's parser).
+
+        The guard is left out: certificates list only the conditions that apply
+        at their point.
+        """
+        return {"kind": self.kind, "expr": sympy.sstr(self.expr, full_prec=True),
+                "reason": self.reason}  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -324,11 +324,62 @@ def _check(d: dict) -> bool:
 
 
 def _domain_status(d: dict, obj: object) -> tuple[bool | None, str]:
-    """Whether ``f`` is re-proved real and ``C^3`` near ``x`` (the ``"domain"`` field).
+    """Whether ``f`` is re-proved real and ``C^3`` near ``x``: ``(True, "")`` or ``(None, why)``.
 
-    Placeholder until the domain re-check lands: ``(True, "")``.
+    Every condition listed in the ``"domain"`` field (the producer's, from the
+    formula as written) and every condition this checker finds itself in the
+    stored objective (log/sqrt/non-integer power base ``> 0``, divisors
+    ``!= 0``, ``|asin/acos/atanh arg| < 1``, ``acosh arg > 1``, ``cos`` under
+    ``tan``/``sec`` and ``sin`` under ``cot``/``csc`` ``!= 0``) is re-proved at
+    ``x`` with exact rationals or ``mpmath.iv``. One that cannot be proved
+    leaves no verdict to accept (an undecided-domain certificate does not verify).
     """
+    from saddlecheck._parsing import parse  # the safe formula reader (no eval of raw text)
+
+    conds = [(c["kind"], parse(c["expr"]), c["reason"]) for c in d.get("domain", [])]
+    conds += _own_conditions(obj.expr)
+    prec = max(d["prec"], 53) + 40
+    for kind, g, why in conds:
+        if not _condition_holds(kind, g, obj.variables, d["x"], prec):
+            op = "> 0" if kind == "positive" else "!= 0"
+            return None, f"the checker cannot re-prove {g} {op} ({why}) at x"
     return True, ""
+
+
+def _own_conditions(expr: sympy.Expr) -> list[tuple[str, sympy.Expr, str]]:
+    out = []
+    for e in sympy.preorder_traversal(expr):
+        name, a = type(e).__name__, e.args[0] if e.args else None
+        if isinstance(e, sympy.Pow) and e.base is not sympy.E:
+            if not e.exp.is_Integer:
+                out.append(("positive", e.base, "base of a non-integer power"))
+            elif e.exp < 0:
+                out.append(("nonzero", e.base, "denominator"))
+        elif name == "log":
+            out.append(("positive", a, "argument of log"))
+        elif name in ("asin", "acos", "atanh"):
+            out.append(("positive", 1 - a**2, f"argument of {name}"))
+        elif name == "acosh":
+            out.append(("positive", a - 1, "argument of acosh"))
+        elif name in ("tan", "sec", "cot", "csc"):
+            trig = sympy.cos(a) if name in ("tan", "sec") else sympy.sin(a)
+            out.append(("nonzero", trig, f"argument of {name}"))
+    return out
+
+
+def _condition_holds(kind: str, g: sympy.Expr, syms: tuple, x: list, prec: int) -> bool:
+    """``g > 0`` (``"positive"``) or ``g != 0`` (``"nonzero"``) proved at ``x``."""
+    if kind not in ("positive", "nonzero") or not g.free_symbols <= set(syms):
+        return False
+    exact = _is_rational_objective(g, syms)
+    for p in (prec,) if exact else (prec, 4 * prec):
+        try:
+            ((lo, hi),) = _evaluate([g], syms, x, exact, p)
+        except _CannotCheck:
+            continue
+        if lo > 0 or (kind == "nonzero" and hi < 0):
+            return True
+    return False
 
 
 def _published_pairs_hold(d: dict) -> bool:
