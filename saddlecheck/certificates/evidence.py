@@ -193,11 +193,13 @@ def lam_ball(obj: Objective, q: tuple, prec: int) -> Lam:
     M, rad = _interval_input(mid, rad)
     e = enclose_lambda_min(M)
     extra = rayleigh_upper(as_symmetric(rad, "rad"), tuple(abs(t) for t in e.v))
-    kind = "pd" if e.method in ("isspd", "ball") else "psd"
     scale = Fraction(2) ** k
     s = (e.s - nonneg_norm_upper(rad)) * scale
+    # lambda_min >= s; one step below makes it strict ("pd"), which is what the
+    # checker's interval LDL^T can re-prove (it has no interval PSD test)
+    s -= (abs(s) + scale) * Fraction(1, 2 ** (prec + 30))
     u = (e.rayleigh_hi + extra) * scale
-    return Lam(kind, s, f"{e.method} + radius", "witness", u, e.v, prec)
+    return Lam("pd", s, f"{e.method} + radius", "witness", u, e.v, prec)
 
 
 def null_vector(H: list[list[Fraction]], shift: Fraction) -> tuple[Fraction, ...] | None:

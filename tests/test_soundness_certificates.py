@@ -1,0 +1,359 @@
+"""Soundness of certificates and of their checker (issue 11, items 6, 8 and 9).
+
+Claims:
+
+* the producer never crashes: an answer, ``None`` with a reason, or
+  ``InputError`` (values far outside float64, e.g. ``exp(800)``, are numbers
+  like any other for ball arithmetic);
+* the checker never crashes and never accepts what it should not: NaN,
+  infinities, JSON floats, unknown fields, swapped bounds, a reason that
+  contradicts the verdict, huge integers, deep nesting and wrong types are
+  ``InputError`` or ``False``;
+* producer and checker agree: an honest certificate verifies (its verdict is a
+  function of the stored exact bounds, which the checker re-proves), and a
+  re-signed certificate whose claim was changed verifies only if the new claim
+  is true (checked against SymPy at 400 digits).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from fractions import Fraction
+
+import pytest
+import sympy
+from _budget import examples
+from hypothesis import example, given, note, settings
+from hypothesis import strategies as st
+
+from saddlecheck import InputError, Objective
+from saddlecheck.certificates.certify import (
+    certify_sosp,
+    certify_strict_saddle_point,
+    verify_certificate,
+)
+from saddlecheck.certificates.schema import digest, parse_q, qstr
+from saddlecheck.cli import main
+
+TOY = "x**4/4 - x**2/2 + y**2/2"
+
+
+def resign(data: dict) -> str:
+    """A forgery: edited content with a recomputed digest (so only the re-check can catch it)."""
+    data = json.loads(json.dumps(data))
+    data["digest"] = digest(data)
+    return json.dumps(data)
+
+
+def rejected(text: object) -> bool:
+    """The checker refuses ``text``: ``False``, or ``InputError`` (nothing else may escape)."""
+    try:
+        return verify_certificate(text) is False
+    except InputError:
+        return True
+
+
+def honest(f: str = TOY, x=(1, 0), eps="1/1000000", rho=12) -> dict:
+    c = certify_sosp(f, list(x), eps=eps, rho=rho)
+    text = c.to_json()
+    assert verify_certificate(text) is True, c.explain()
+    return json.loads(text)
+
+
+# ------------------------------------------------------------------ item 6: crashes
+
+
+@pytest.mark.parametrize(("f", "x"), [("exp(x)", 800), ("exp(x**2)", 30), ("exp(x)", -800)])
+def test_beyond_float64_is_answered_and_verifies(f, x):
+    """exp(800) ~ 1e347 and exp(900) ~ 1e390: ball arithmetic has no float64 range limit."""
+    c = certify_sosp(f, [x], eps=1, rho=1)
+    want = x < 0  # exp(-800): gradient ~ 1e-348 <= 1 and lambda_min > 0
+    assert c.holds is want, c.explain()
+    assert verify_certificate(c.to_json()) is True
+    assert c.grad_norm[0] <= c.grad_norm[1] and not math.isnan(c.grad_norm[1])
+    if x > 0:
+        assert c.grad_norm[1] == math.inf  # the float view says "beyond float64"
+        lo = Fraction(json.loads(c.to_json())["grad_norm"][0].split("*")[0])
+        assert lo > 0  # the JSON keeps the exact value
+
+
+@pytest.mark.parametrize("depth", [9, 1000, 100_000])
+def test_deeply_nested_json_is_input_error(depth):
+    with pytest.raises(InputError, match="nested"):
+        verify_certificate("[" * depth + "]" * depth)
+
+
+def test_deep_nesting_inside_a_certificate_is_input_error():
+    data = honest()
+    data["evidence"]["lower"]["how"] = json.loads("[" * 50 + "]" * 50)
+    assert rejected(resign(data))
+    with pytest.raises(InputError, match="nested"):
+        verify_certificate(resign(data))
+
+
+# ------------------------------------------------------------------ item 8: trust
+
+
+def _set(data: dict, path: tuple, value) -> dict:
+    node = data
+    for k in path[:-1]:
+        node = node[k]
+    node[path[-1]] = value
+    return data
+
+
+TAMPERS = {
+    "lambda_min upper NaN": (("lambda_min", 1), float("nan")),
+    "grad_norm upper NaN": (("grad_norm", 1), float("nan")),
+    "grad_norm upper inf": (("grad_norm", 1), float("inf")),
+    "lambda_min lower -inf": (("lambda_min", 0), float("-inf")),
+    "lambda_min as floats": (("lambda_min",), [0.5, 2.0]),
+    "NaN string": (("lambda_min", 1), "nan"),
+    "inf string": (("grad_norm", 1), "inf"),
+    "shift NaN": (("evidence", "lower", "shift"), float("nan")),
+    "eps float": (("eps",), 1e-6),
+    "x as numbers": (("x",), [1, 0]),
+    "holds as string": (("holds",), "true"),
+    "holds as 1": (("holds",), 1),
+    "variables as string": (("variables",), "x,y"),
+    "prec as string": (("evidence", "prec"), "53"),
+    "prec as bool": (("evidence", "prec"), True),
+    "v as dict": (("evidence", "upper", "v"), {"0": "1"}),
+    "huge integer string": (("evidence", "lower", "shift"), "1" + "0" * 300_000),
+    "huge binary exponent": (("evidence", "upper", "bound"), "1*2**99999999"),
+    "zero denominator": (("evidence", "upper", "bound"), "1/0"),
+    "decimal notation": (("eps",), "1e-6"),
+    "how free text": (("evidence", "lower", "how"), "x is the global minimum"),
+    "reason contradicts": (("reason",), "lambda_min < -sqrt(rho eps) proved (witness direction)"),
+    "reason free text": (("reason",), "x is the global minimum"),
+    "swapped lambda_min": (("lambda_min",), None),  # filled below
+    "swapped grad_norm": (("grad_norm",), None),
+    "swapped norm2": (("evidence", "grad", "norm2"), None),
+    "kind unknown": (("kind",), "global_minimum"),
+    "format old": (("format",), "saddlecheck-certificate/1"),
+}
+
+
+BASES = {
+    "exact": lambda: honest(),
+    "ball": lambda: honest("exp(x)*cos(y) - x/2 + y**2", (0, 0)),  # ||grad|| = 1/2 > eps
+}
+
+
+@pytest.mark.parametrize("base", sorted(BASES))
+@pytest.mark.parametrize("name", sorted(TAMPERS))
+def test_tampered_certificates_are_rejected(name, base):
+    data = BASES[base]()
+    path, value = TAMPERS[name]
+    if value is None:  # swap the two ends
+        node = data
+        for k in path:
+            node = node[k]
+        value = [node[1], node[0]]
+        if value[0] == value[1]:  # an exact enclosure: nothing to swap
+            assert base == "exact"
+            return
+    _set(data, path, value)
+    assert rejected(resign(data)), name
+    assert rejected(json.dumps(data)), name  # and with the stale digest
+
+
+@pytest.mark.parametrize(
+    ("where", "key"), [((), "note"), (("evidence",), "note"), (("evidence", "upper"), "w")]
+)
+def test_unknown_fields_are_refused(where, key):
+    data = honest()
+    node = data
+    for k in where:
+        node = node[k]
+    node[key] = "x is the global minimum"
+    with pytest.raises(InputError, match="unknown"):
+        verify_certificate(resign(data))
+
+
+def test_cli_verify_refuses_an_extra_claim(tmp_path, capsys):
+    data = honest()
+    data["note"] = "x is the global minimum"
+    path = tmp_path / "cert.json"
+    path.write_text(resign(data))
+    code = main(["verify", str(path)])
+    out, err = capsys.readouterr()
+    assert code == 2 and "VALID" not in out and "unknown fields ['note']" in err
+
+
+def test_reason_of_the_other_verdict_is_rejected():
+    """A certificate keeps its verdict but borrows the reason of another one."""
+    good, bad = honest(x=(1, 0)), honest(x=(0, 0))
+    assert good["holds"] is True and bad["holds"] is False
+    good["reason"] = bad["reason"]
+    assert verify_certificate(resign(good)) is False
+
+
+def test_json_nan_literal_and_long_integer_literal_are_input_errors():
+    text = json.dumps(honest())
+    with pytest.raises(InputError, match="JSON number"):
+        verify_certificate(text.replace('"prec": 53', '"prec": NaN', 1))
+    with pytest.raises(InputError, match="JSON number"):
+        verify_certificate(text.replace('"prec": 53', '"prec": ' + "9" * 5000, 1))
+    with pytest.raises(InputError, match="JSON number"):
+        verify_certificate(text.replace('"holds": true', '"holds": 1e999', 1))
+
+
+def test_undecided_verdict_is_decided_by_raising_precision_and_checker_agrees():
+    """exp(x) - x at 1e-20: ||grad|| = e^(1e-20) - 1 = 1e-20 (1 + 5e-21) > eps = 1e-20.
+
+    The producer used to round its ||grad||^2 bounds to 53 bits (undecided) and
+    the checker, deciding it, rejected that honest certificate."""
+    c = certify_sosp("exp(x)-x", ["1e-20"], eps="1e-20", rho=1)
+    assert c.holds is False and "||grad f(x)|| > eps proved" in c.reason
+    assert verify_certificate(c.to_json()) is True
+    lo, hi = (parse_q(t, "") for t in json.loads(c.to_json())["evidence"]["grad"]["norm2"])
+    assert Fraction(1, 10**40) < lo <= hi < Fraction(1, 10**40) * (1 + Fraction(1, 10**19))
+
+
+def test_honest_undecided_certificate_verifies_and_forging_a_verdict_does_not():
+    """lambda_min = -sqrt(2) = -sqrt(rho eps) exactly (irrational): undecided, honestly."""
+    c = certify_sosp("x**2/2 + x*y - y**2/2", [0, 0], eps=2, rho=1)
+    assert c.holds is None
+    assert verify_certificate(c.to_json()) is True
+    for holds in (True, False):
+        data = json.loads(c.to_json())
+        data["holds"] = holds
+        assert verify_certificate(resign(data)) is False
+
+
+# ------------------------------------------------------------------ item 9: sizes
+
+
+@pytest.mark.parametrize(
+    ("f", "x", "eps", "want"),
+    [
+        ("log(x)", "1e-300", 1, False),  # f'(x) = 1e300
+        # f' = 1e300 <= eps = 1e301 and f'' = -1e600 >= -sqrt(rho eps) ~ -3e800 (rho = 1e1300)
+        ("log(x)", "1e-300", "1e301", True),
+        ("x**2*10**400", 1, 1, False),
+        ("x**2/2", "1e-3000", "1e-300", True),
+        ("x**4", Fraction(1, 3**3000), 1, True),  # ||grad||^2 has an 8,590-digit denominator
+        ("x**1000", "1/2", 1, True),
+    ],
+)
+def test_extreme_sizes_answer_and_verify(f, x, eps, want):
+    rho = 10**1300 if f == "log(x)" and eps != 1 else 1
+    c = certify_sosp(f, [x], eps=eps, rho=rho)
+    assert c.holds is want, c.explain()
+    text = c.to_json()
+    assert verify_certificate(text) is True
+    assert "e+" in c.explain() or "e-" in c.explain() or f == "x**1000"
+
+
+@pytest.mark.parametrize(("x", "eps"), [("1e999", 1), (0, "1e999"), ("1e-999", "1e-999")])
+def test_explain_at_huge_and_tiny_numbers(x, eps):
+    c = certify_sosp("x**2", [x], eps=eps, rho=1)
+    text = c.explain()
+    assert "e+999" in text or "e-999" in text
+    assert verify_certificate(c.to_json()) is True
+
+
+def test_huge_exponents_are_refused_with_input_error_not_a_crash():
+    for f, x in [("x**100000", "1/2"), ("exp(x**2)", 10**6)]:
+        with pytest.raises(InputError):
+            certify_sosp(f, [x], eps=1, rho=1)
+
+
+def test_strict_saddle_point_beyond_float64():
+    c = certify_strict_saddle_point("exp(x) - exp(2*x)/2", [800], gamma=1)
+    assert c.holds is True and verify_certificate(c.to_json()) is True
+
+
+def test_exact_number_strings_round_trip_at_any_size():
+    for q in [Fraction(0), Fraction(-3, 4), Fraction(5, 2**300), Fraction(7 * 2**500),
+              Fraction(1, 10**9000), Fraction(-(3**20000), 7)]:  # fmt: skip
+        assert parse_q(qstr(q), "q") == q
+    with pytest.raises(InputError):
+        parse_q("1" * 200_001, "q")
+
+
+# ------------------------------------------------------------------ agreement, fuzzed
+
+
+def _oracle(f: str, x: Fraction, eps: Fraction, rho: Fraction) -> bool | None:
+    """The eps-SOSP verdict from SymPy at 400 digits, or None within 1e-300 relative."""
+    s = sympy.Symbol("x")
+    e = sympy.sympify(f)
+    xq = sympy.Rational(x.numerator, x.denominator)
+    g = abs(sympy.diff(e, s).subs(s, xq).evalf(400))
+    h = sympy.diff(e, s, 2).subs(s, xq).evalf(400)
+    E, thr = sympy.Rational(eps), -sympy.sqrt(sympy.Rational(rho * eps)).evalf(400)
+    tol = sympy.Float("1e-300", 400)
+    grad = True if g < E * (1 - tol) else (False if g > E * (1 + tol) else None)
+    hess = True if h > thr + tol * abs(thr) else (False if h < thr - tol * abs(thr) else None)
+    if grad is False or hess is False:
+        return False
+    return True if grad and hess else None
+
+
+FUNCS = ["x**2/2 - 3*x", "x**4/4 - x**2/2", "exp(x) - x", "log(1 + x**2)",
+         "sin(x) + x**2/4", "sqrt(1 + x**2)", "x*exp(-x**2)", "x**3/3 - x"]  # fmt: skip
+
+
+def _scaled(m: int, k: int) -> Fraction:
+    return Fraction(m) * Fraction(10) ** k
+
+
+@settings(max_examples=examples(30))
+@given(
+    f=st.sampled_from(FUNCS),
+    x=st.builds(_scaled, st.integers(-9, 9), st.integers(-300, 300)),
+    eps=st.builds(_scaled, st.integers(1, 9), st.integers(-300, 5)),
+    rho=st.sampled_from([Fraction(0), Fraction(1), Fraction(10) ** 300, Fraction(1, 10**300)]),
+)
+@example(f="exp(x) - x", x=Fraction(1, 10**20), eps=Fraction(1, 10**20), rho=Fraction(1))
+@example(f="log(1 + x**2)", x=_scaled(1, 300), eps=_scaled(2, -300), rho=Fraction(1))
+@example(f="x*exp(-x**2)", x=_scaled(3, 1), eps=_scaled(1, -300), rho=Fraction(1))
+def test_honest_certificates_verify_and_agree_with_the_oracle(f, x, eps, rho):
+    try:
+        c = certify_sosp(f, [x], eps=eps, rho=rho)
+    except InputError as exc:  # allowed: numbers beyond what a certificate stores
+        note(f"refused: {exc}")
+        assert "beyond" in str(exc) or "limit" in str(exc), exc
+        return
+    truth = _oracle(f, x, eps, rho)
+    note(f"{c.explain()}\noracle: {truth}")
+    if c.holds is not None and truth is not None:
+        assert c.holds is truth
+    text = c.to_json()
+    assert verify_certificate(text) is True  # producer and checker agree, at any scale
+    # a changed claim, re-signed, verifies only if it is true
+    for key, value in (("eps", eps * 2), ("eps", eps / 2), ("rho", rho * 4 + 1)):
+        data = json.loads(text)
+        data[key] = qstr(value)
+        forged = resign(data)
+        if rejected(forged):
+            continue
+        e2, r2 = (value, rho) if key == "eps" else (eps, value)
+        t2 = _oracle(f, x, e2, r2)
+        assert t2 is None or data["holds"] is None or data["holds"] is t2, (key, value)
+
+
+@settings(max_examples=examples(15))
+@given(
+    n=st.integers(1, 3),
+    diag=st.lists(
+        st.builds(_scaled, st.integers(-9, 9), st.integers(-300, 300)), min_size=3, max_size=3
+    ),
+    scale=st.integers(-300, 300),
+)
+def test_quadratics_at_extreme_scales_agree(n, diag, scale):
+    """f = sum d_i x_i^2 / 2 at x = 10^scale (1, ..., 1): exact path, exact truth."""
+    xs = sympy.symbols(f"x0:{n}")
+    d = [sympy.Rational(q.numerator, q.denominator) for q in diag[:n]]
+    f = sum(di * xi**2 for di, xi in zip(d, xs, strict=False)) / 2
+    pt = [Fraction(10) ** scale] * n
+    eps, rho = Fraction(1, 10**100), Fraction(1)
+    c = certify_sosp(Objective(f, xs), pt, eps=eps, rho=rho)
+    g2 = sum((q * p) ** 2 for q, p in zip(diag[:n], pt, strict=False))
+    lam = min(diag[:n])
+    truth = g2 <= eps * eps and (lam >= 0 or lam * lam <= rho * eps)
+    assert c.holds is truth
+    assert verify_certificate(c.to_json()) is True
