@@ -111,13 +111,14 @@ class Objective:
 
     # -- pickling (for process pools): rebuild the compiled parts lazily -----
     def __getstate__(self) -> dict:
+        # the conditions travel as a list: pickling would evaluate the written form
         keys = ("expr", "variables", "engine", "written")
-        return {k: getattr(self, "_" + k) for k in keys}
+        return {k: getattr(self, "_" + k) for k in keys} | {"conditions": self.domain.conditions}
 
     def __setstate__(self, state: dict) -> None:
         self.__init__(state["expr"], state["variables"], engine=state["engine"])
         self._written = state.get("written", self._expr)
-        self.__dict__.pop("domain", None)
+        self.__dict__["domain"] = Domain(state.get("conditions", ()), self._variables)
 
     def __call__(self, x: object, dps: int | None = None):
         """``obj(x)`` is ``obj.value(x)``: ``f(x)`` as a float (or an ``mpf`` at ``dps``)."""
