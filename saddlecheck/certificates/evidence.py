@@ -195,10 +195,12 @@ def lam_ball(obj: Objective, q: tuple, prec: int) -> Lam:
     extra = rayleigh_upper(as_symmetric(rad, "rad"), tuple(abs(t) for t in e.v))
     scale = Fraction(2) ** k
     s = (e.s - nonneg_norm_upper(rad)) * scale
-    # lambda_min >= s; one step below makes it strict ("pd"), which is what the
-    # checker's interval LDL^T can re-prove (it has no interval PSD test)
-    s -= (abs(s) + scale) * Fraction(1, 2 ** (prec + 30))
     u = (e.rayleigh_hi + extra) * scale
+    # Both bounds move out by (|t| + 2^k) 2^-(prec-8): the lower one becomes strict
+    # ("pd"), which the checker's interval LDL^T can re-prove (it has no interval PSD
+    # test), and both keep a margin above the checker's error at prec + 40 bits.
+    s -= (abs(s) + scale) * Fraction(1, 2 ** (prec - 8))
+    u += (abs(u) + scale) * Fraction(1, 2 ** (prec - 8))
     return Lam("pd", s, f"{e.method} + radius", "witness", u, e.v, prec)
 
 
