@@ -92,18 +92,23 @@ _CONSTANT_NAMES = {
 }
 
 
+def _q(text: str) -> str:
+    """The formula quoted for a message (long ones shortened)."""
+    return repr(text) if len(text) <= 80 else repr(text[:60] + " ... " + text[-15:])
+
+
 def _tokens(text: str) -> list[tokenize.TokenInfo]:
     if not text.isascii():
         pos = next(i for i, ch in enumerate(text) if not ch.isascii())
         raise InputError(
-            f"objective {text!r} contains the non-ASCII character {text[pos]!r} at position "
+            f"objective {_q(text)} contains the non-ASCII character {text[pos]!r} at position "
             f"{pos}; write formulas in ASCII (powers as x**2 or x^2, names of letters, digits "
             "and underscores)"
         )
     try:
         return list(tokenize.generate_tokens(StringIO(text).readline))
     except (tokenize.TokenError, IndentationError, SyntaxError) as exc:
-        raise InputError(f"cannot parse objective {text!r}: {exc}") from None
+        raise InputError(f"cannot parse objective {_q(text)}: {exc}") from None
 
 
 def _check_tokens(text: str) -> None:
@@ -112,20 +117,22 @@ def _check_tokens(text: str) -> None:
             name = tok.string
             if name.startswith("_"):
                 raise InputError(
-                    f"name {name!r} in {text!r} starts with an underscore; rename the variable"
+                    f"name {name!r} in {_q(text)} starts with an underscore; rename the variable"
                 )
             if keyword.iskeyword(name) and name not in ("True", "False", "and", "or", "not"):
                 raise InputError(
-                    f"{name!r} is a Python keyword and cannot name a variable in {text!r}; "
+                    f"{name!r} is a Python keyword and cannot name a variable in {_q(text)}; "
                     "rename it"
                 )
             if name == "I":
-                raise InputError(f"objective {text!r} uses I: {_CONSTANT_NAMES['I']}")
+                raise InputError(f"objective {_q(text)} uses I: {_CONSTANT_NAMES['I']}")
         elif tok.type == tokenize.STRING:
-            raise InputError(f"objective {text!r} contains the string {tok.string}; pass a formula")
+            raise InputError(
+                f"objective {_q(text)} contains the string {tok.string}; pass a formula"
+            )
         elif tok.type == tokenize.OP and tok.string in (".", "...", "=", ":", ";", "@", ":="):
             raise InputError(
-                f"objective {text!r} uses {tok.string!r}, which has no meaning in a formula; "
+                f"objective {_q(text)} uses {tok.string!r}, which has no meaning in a formula; "
                 "write it in Python/SymPy syntax, e.g. 'x**4/4 - x**2/2 + y**2/2'"
             )
         elif tok.type == tokenize.NUMBER:
@@ -137,12 +144,12 @@ def _check_literal(lit: str, text: str) -> None:
     mant, _, exp = low.partition("e") if not low.startswith("0x") else (low, "", "")
     if exp and exp.lstrip("+-").isdigit() and abs(int(exp)) > MAX_DECIMAL_EXPONENT:
         raise InputError(
-            f"the number {lit} in {text!r} has a decimal exponent beyond +-{MAX_DECIMAL_EXPONENT}, "
-            "the limit saddlecheck accepts; rescale the problem"
+            f"the number {lit[:40]} in {_q(text)} has a decimal exponent beyond "
+            f"+-{MAX_DECIMAL_EXPONENT}, the limit saddlecheck accepts; rescale the problem"
         )
     if len(mant) > 3 * MAX_BITS // 10:
         raise InputError(
-            f"a number in {text!r} has {len(mant)} digits; numbers are limited to {MAX_BITS} "
+            f"a number in {_q(text)} has {len(mant)} digits; numbers are limited to {MAX_BITS} "
             "bits (about 4,200 decimal digits)"
         )
 
@@ -160,7 +167,7 @@ def _parse(text: str, evaluate: bool) -> object:
         raise
     except Exception as exc:  # SymPy raises many kinds here; all mean "did not parse"
         raise InputError(
-            f"cannot parse objective {text!r} ({type(exc).__name__}: {exc}); "
+            f"cannot parse objective {_q(text)} ({type(exc).__name__}: {exc}); "
             "write it in Python/SymPy syntax, e.g. 'x**4/4 - x**2/2 + y**2/2'"
         ) from None
 
@@ -171,7 +178,7 @@ def _check_kind(expr: object, text: str) -> None:
         return
     kind = {bool: "a truth value (did you write '==' ?)"}.get(type(expr), type(expr).__name__)
     raise InputError(
-        f"objective {text!r} is {kind}, not a formula; pass one real-valued expression "
+        f"objective {_q(text)} is {kind}, not a formula; pass one real-valued expression "
         "such as 'x**2 + y**2'"
     )
 
@@ -188,13 +195,14 @@ def read(text: str) -> tuple[sympy.Expr, sympy.Expr]:
         InputError: see :func:`parse`.
     """
     if not isinstance(text, str) or not text.strip():
-        raise InputError(f"objective={text!r} is empty; pass a formula such as 'x**2 + y**2'")
+        raise InputError(f"objective={_q(text)} is empty; pass a formula such as 'x**2 + y**2'")
     _check_tokens(text)
     written = _parse(text, evaluate=False)
     _check_kind(written, text)
-    check_sizes(written, f"objective {text!r}")
+    check_sizes(written, f"objective {_q(text)}")
     expr = _parse(text, evaluate=True)
     _check_kind(expr, text)
+    check_sizes(expr, f"objective {_q(text)}")  # products of accepted powers can still grow
     return written, expr
 
 
@@ -248,7 +256,7 @@ def _small_value(e: sympy.Basic, where: str) -> sympy.Rational | None:
         if not ex.is_Integer:
             return None
         if abs(ex) > MAX_EXPONENT and abs(base) != 1 and base != 0:
-            raise _too_big(f"the power {e.base}**({e.exp})", where)
+            raise _too_big(f"the power {_q(str(e))}", where)
         if base == 0 and ex < 0:
             return None  # a division by zero: the domain check refuses it
         out = base**ex
@@ -257,7 +265,7 @@ def _small_value(e: sympy.Basic, where: str) -> sympy.Rational | None:
     else:
         out = sympy.Mul(*vals)
     if _bits(out) > MAX_BITS:
-        raise _too_big(f"the number {e} ({_bits(out)} bits)", where)
+        raise _too_big(f"the number {_q(str(e))} ({_bits(out)} bits)", where)
     return out
 
 
@@ -279,7 +287,7 @@ def check_sizes(expr: sympy.Basic, where: str) -> None:
             val = _small_value(e.exp, where)
             trivial = e.base.is_Number and (abs(e.base) == 1 or e.base == 0)
             if val is not None and abs(val) > MAX_EXPONENT and not trivial:
-                raise _too_big(f"the exponent {e.exp} in {e}", where)
+                raise _too_big(f"the exponent {_q(str(e.exp))} in {_q(str(e))}", where)
             if val is not None and not e.base.free_symbols:
                 _small_value(e, where)
         stack.extend(e.args)

@@ -34,6 +34,7 @@ caller's lower bound.
 from __future__ import annotations
 
 import json
+import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Executor
@@ -101,6 +102,8 @@ class StrictSaddleReport:
     minima: CriticalPoints | None = None
     minima_source: str = ""
     options: dict = field(default_factory=dict)
+    status: str = "complete"
+    elapsed: float = 0.0
 
     def explain(self) -> str:
         verdict = {True: "HOLDS", False: "FAILS", None: "UNDECIDED"}[self.holds]
@@ -108,7 +111,7 @@ class StrictSaddleReport:
             f"({float(self.theta):.6g}, {float(self.gamma):.6g}, {float(self.zeta):.6g})-strict "
             f"saddle on {self.box}: {verdict}",
             f"  {self.reason}",
-            f"  boxes processed: {self.boxes_processed}; leaves: "
+            f"  boxes processed: {self.boxes_processed} in {self.elapsed:.1f} s; leaves: "
             + ", ".join(f"{k} {v}" for k, v in self.counts.items()),
             f"  minima: {self.minima_source}",
         ]
@@ -128,6 +131,7 @@ class StrictSaddleReport:
             {
                 "holds": self.holds,
                 "reason": self.reason,
+                "status": self.status,
                 "box": self.box.to_json(),
                 "theta": str(self.theta),
                 "gamma": str(self.gamma),
@@ -161,8 +165,14 @@ def check_strict_saddle(
     min_width: object = None,
     max_boxes: int = 200_000,
     executor: Executor | None = None,
+    time_limit: object = None,
+    progress: Callable[[dict], None] | None = None,
 ) -> StrictSaddleReport:
     """Prove or disprove that ``f`` is ``(theta, gamma, zeta)``-strict saddle on ``box``.
+
+    Hypotheses (checked first): ``f`` is real and ``C^3`` on an open
+    neighbourhood of the box (and of the box enlarged by ``zeta`` for the
+    minima search): every condition of ``obj.domain`` is proved there.
 
     Args:
         obj: the objective.
@@ -180,10 +190,19 @@ def check_strict_saddle(
         max_boxes: budget of boxes for the covering (and, separately, for the
             critical-point search).
         executor: any ``concurrent.futures.Executor``; results are identical
-            without it.
+            without it (unless ``time_limit`` cuts the run).
+        time_limit: seconds of wall-clock time for the whole check, the
+            minima search included (``None``: no limit). When reached the
+            verdict is ``None`` with ``status == "time limit"`` (a
+            counterexample already proved still gives ``False``).
+        progress: called now and then with a dict ``{"phase", "boxes",
+            "frontier", "settled_fraction", "elapsed", ...}``; ``phase`` is
+            ``"minima"`` (the critical-point search) or ``"covering"``.
 
     Returns:
-        :class:`StrictSaddleReport`.
+        :class:`StrictSaddleReport`; ``status`` is ``"complete"``,
+        ``"budget"`` (``max_boxes`` ran out), ``"time limit"``, ``"min_width"``
+        (boxes left undecided at ``min_width``) or ``"counterexample"``.
 
     Raises:
         InputError: ``theta``, ``gamma`` or ``zeta`` not ``> 0``, a box of the
@@ -196,9 +215,15 @@ def check_strict_saddle(
         >>> rep.holds, rep.counterexample
         (True, None)
     """
+    start = time.monotonic()
     if not isinstance(obj, Objective):
         raise InputError(f"obj={obj!r} must be a saddlecheck.Objective")
     box = check_box(box, obj.dim)
+    deadline = None
+    if time_limit is not None:
+        deadline = start + float(check_positive("time_limit", time_limit))
+    if progress is not None and not callable(progress):
+        raise InputError(f"progress={progress!r} must be None or a function of one dict")
     th = check_positive("theta", theta)
     ga = check_positive("gamma", gamma)
     ze = check_positive("zeta", zeta)
@@ -214,9 +239,12 @@ def check_strict_saddle(
         try:
             w = big.max_width()
             cp_width = max(w / 2**12, min(ze / 32, w / 2**8))
+            left = None if deadline is None else max(deadline - time.monotonic(), 1e-3)
             search = critical_points(
-                obj, big, min_width=cp_width, max_boxes=max_boxes, executor=executor
-            )
+                obj, big, min_width=cp_width, max_boxes=max_boxes, executor=executor,
+                time_limit=left, progress=None if progress is None else
+                (lambda d: progress({**d, "phase": "minima"})),
+            )  # fmt: skip
         except InputError as exc:
             raise InputError(
                 f"the minima search needs f on the box enlarged by zeta, {big}: {exc}; "
@@ -226,7 +254,7 @@ def check_strict_saddle(
                          tuple(search.minimum_candidates()), None)  # fmt: skip
         source = (
             f"{len(params.minima)} proved local minima of critical_points on {big} "
-            f"({'complete' if search.complete else 'INCOMPLETE'} search; "
+            f"({'complete' if search.complete else 'INCOMPLETE: ' + search.status} search; "
             f"{len(params.candidates)} boxes may hold a local minimum)"
         )
     else:
@@ -237,12 +265,24 @@ def check_strict_saddle(
     queue: deque[Box] = deque([box])
     processed = 0
     found: tuple[Box, dict] | None = None
+    timed_out = False
     while queue and processed < max_boxes and found is None:
+        if deadline is not None and time.monotonic() > deadline:
+            timed_out = True
+            break
         n = min(_bnb.BATCH, max_boxes - processed, len(queue))
         batch = [queue.popleft() for _ in range(n)]
-        results = _bnb.map_boxes(_cov.step, obj, params, batch, executor)
-        processed += n
-        for b, res in zip(batch, results, strict=True):
+        results = _bnb.map_boxes(_cov.step, obj, params, batch, executor, deadline)
+        if len(results) < n:
+            timed_out = True
+            queue.extendleft(reversed(batch[len(results) :]))
+        processed += len(results)
+        if progress is not None:
+            progress({"phase": "covering", "boxes": processed, "frontier": len(queue),
+                      "leaves": len(leaves), "undecided": len(undecided),
+                      "settled_fraction": _settled(box, leaves),
+                      "elapsed": time.monotonic() - start})  # fmt: skip
+        for b, res in zip(batch[: len(results)], results, strict=True):
             tag = res[0]
             if tag in CONDITIONS:
                 leaves.append(Leaf(b, tag, res[1]))
@@ -268,15 +308,14 @@ def check_strict_saddle(
         )
         undecided_out: tuple[Box, ...] = ()
     else:
+        at_width = len(undecided)
         undecided.extend(queue)
         counts["undecided"] = len(undecided)
         undecided_out = tuple(undecided)
         if undecided:
             holds = None
-            reason = (
-                f"{len(undecided)} boxes undecided (min_width={float(mw):.3g}, "
-                f"max_boxes={max_boxes}): raise the budget or check them by hand"
-            )
+            reason = _undecided_reason(undecided_out, at_width, timed_out, mw, max_boxes,
+                                       time_limit, search)  # fmt: skip
         else:
             holds = True
             reason = (
@@ -285,9 +324,62 @@ def check_strict_saddle(
                 + ("proved local minimum" if minima is None else "minimum (caller's bound)")
             )
     counts.setdefault("undecided", 0)
+    if found is not None:
+        status = "counterexample"
+    elif timed_out:
+        status = "time limit"
+    elif queue:
+        status = "budget"
+    elif undecided_out:
+        status = "min_width"
+    else:
+        status = "complete"
     return StrictSaddleReport(
         holds, reason, box, th, ga, ze, counts, tuple(leaves),
         None if found is None else found[0], None if found is None else found[1],
         undecided_out, processed, search, source,
-        {"min_width": str(mw), "max_boxes": max_boxes},
+        {"min_width": str(mw), "max_boxes": max_boxes, "time_limit": time_limit},
+        status, time.monotonic() - start,
     )  # fmt: skip
+
+
+def _settled(box: Box, leaves: list[Leaf]) -> float:
+    """The share of ``box``'s volume covered by decided leaves (floats: for progress only)."""
+    axes = [i for i, w in enumerate(box.widths) if w > 0]
+
+    def vol(b: Box) -> float:
+        v = 1.0
+        for i in axes:
+            v *= float(b.widths[i])
+        return v
+
+    total = vol(box) or 1.0
+    return min(1.0, sum(vol(leaf.box) for leaf in leaves) / total)
+
+
+def _undecided_reason(undecided: tuple[Box, ...], at_width: int, timed_out: bool,
+                      mw: Fraction, max_boxes: int, time_limit: object,
+                      search: CriticalPoints | None) -> str:  # fmt: skip
+    """Why boxes are left undecided, and whether more budget can help."""
+    n = len(undecided)
+    if timed_out:
+        why = f"the time limit ({time_limit} s) was reached"
+    elif at_width < n:
+        why = f"max_boxes={max_boxes} ran out ({n - at_width} boxes not examined)"
+    else:
+        why = f"they reached min_width={float(mw):.3g}"
+    reason = f"{n} boxes undecided: {why}"
+    continua = [] if search is None else search.non_isolated()
+    near = [r for r in continua if any(_bnb.touching(r.enclosure, b) for b in undecided)]
+    if near:
+        reason += (
+            f"; f has a non-isolated set of critical points ({len(near)} region(s), e.g. near "
+            f"{near[0].enclosure}) beside undecided boxes: its points are not isolated minima, "
+            "so raising the budget cannot settle them; pass minima= (a proved distance bound "
+            "to the set of minima) instead"
+        )
+    elif timed_out or at_width < n:
+        reason += "; a larger time_limit or max_boxes may settle them"
+    else:
+        reason += "; a smaller min_width may settle them, or check them by hand"
+    return reason
