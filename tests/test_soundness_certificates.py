@@ -359,3 +359,32 @@ def test_quadratics_at_extreme_scales_agree(n, diag, scale):
     truth = g2 <= eps * eps and (lam >= 0 or lam * lam <= rho * eps)
     assert c.holds is truth
     assert verify_certificate(c.to_json()) is True
+
+
+def _paths(obj, path=()):
+    """Every node of a JSON document, with its path."""
+    yield path
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from _paths(v, (*path, k))
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            yield from _paths(v, (*path, i))
+
+
+@pytest.mark.parametrize("junk", [None, True, "", "x", [], {}, [[]], ["1"], {"a": "1"}])
+def test_every_field_of_every_type_is_rejected_without_a_crash(junk):
+    """Replace each node of a certificate by a value of another type: InputError or False."""
+    for make in (honest, lambda: honest("exp(x)*cos(y) - x/2 + y**2", (0, 0))):
+        base = make()
+        for path in _paths(base):
+            if not path or path[-1] in ("digest", "format") or path[0] == "domain":
+                continue  # (the domain proof's entries are re-checked by its own tests)
+            data = json.loads(json.dumps(base))
+            node = data
+            for k in path[:-1]:
+                node = node[k]
+            if node[path[-1]] == junk:
+                continue
+            node[path[-1]] = junk
+            assert rejected(resign(data)), (path, junk)

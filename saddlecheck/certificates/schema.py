@@ -235,7 +235,7 @@ def parse_json(text: object) -> dict:
 def check_fields(data: dict) -> str:
     """The certificate's kind, after checking it has exactly the fields of that kind."""
     kind = data.get("kind")
-    if kind not in FIELDS:
+    if not isinstance(kind, str) or kind not in FIELDS:
         raise InputError(f"certificate kind={_short(kind)} must be one of {sorted(FIELDS)}")
     keys = set(data)
     missing, extra = FIELDS[kind] - keys, keys - FIELDS[kind] - OPTIONAL
