@@ -70,7 +70,8 @@ def test_certify_strict_saddle_point_and_negative_point(capsys):
 def test_certify_rho_from_problem_box(capsys):
     code, out, _ = run_cli(capsys, "certify", "problem:toy", "--point", "1,0", "--eps", "1e-3")
     assert code == 0
-    assert "rho = 12: proved upper bound" in out
+    # rho is proved as 12.0000000075: the printed bound is rounded up, never to "12"
+    assert "rho = 12.0001: proved upper bound" in out
 
 
 def test_certify_out_and_verify_round_trip(capsys, tmp_path):
@@ -112,7 +113,17 @@ BAD = [
     (("analyze", TOY, "--box", "-1:1,-1:1", "--theta", "1"), "--gamma"),
     (("analyze", "x + y + z", "--box", "-1:1,-1:1,-1:1", "--plot", "f.png"), "2-D"),
     (("analyze", "problem:nope"), "unknown problem"),
-    (("analyze", "problem:toy", "--r", "2"), "problem 'toy'"),
+    (("analyze", "problem:toy", "--r", "2"), "problem:toy takes no --r; its options are: --R"),
+    (("analyze", "problem:toy", "--d", "3"), "problem:toy takes no --d; its options are: --R"),
+    (("run", "problem:toy-nd", "--d", "100000", "--eps", "0.1"), "at most 200"),
+    (("run", "problem:toy-nd", "--d", "100", "--eps", "0.1"), "pass --ell --rho"),
+    (("analyze", "x**2", "--box=-1e999:1"), "at most 1e100"),
+    (("run", "problem:toy", "--eps", "1e-400"), "--eps"),
+    (("certify", "x**2 + y**2", "--point", "1e999,0", "--eps", "1", "--rho", "1"), "--point"),
+    (("analyze", "problem:toy", "--plot", "x.xyz"), "unknown figure format 'xyz'"),
+    (("run", "problem:toy", "--eps", "0.1", "--plot", "run"), "no extension"),
+    (("analyze", "problem:toy", "--timeout", "0"), "--timeout"),
+    (("run", "problem:toy", "--eps", "0.1", "--max-iter", "-1"), "--max-iter"),
     (("analyze", TOY, "--d", "2", "--box", "-1:1,-1:1"), "only apply"),
     (("analyze", "@no/such/file.py", "--box", "-1:1"), "not found"),
     (("guard", "no_such_module_xyz:impl"), "cannot import"),
@@ -302,12 +313,14 @@ def test_progress_line_on_a_terminal_and_plain_elsewhere():
 
     state = SimpleNamespace(t=500, f=-0.25, grad_norm=1e-3, n_perturbations=2)
     tty = _Stream(True)
-    p = Progress(tty, label="PGD", bound=1000.0)
+    p = Progress(tty, label="PGD", max_iter=1000, bound=1.336e12)
     p.last = -1e9  # draw now
     p(state)
     p.close()
     assert tty.text.startswith("\r\x1b[2K") and tty.text.endswith("\n")
+    # the bar fills towards max_iter; the theorem's bound is shown beside it
     assert "[" + "#" * 12 + "." * 12 + "]" in tty.text and "perturbations 2" in tty.text
+    assert "t = 500 / max_iter 1000 (theorem's bound 1.34e+12)" in tty.text
     plain = _Stream(False)
     q = Progress(plain, label="PGD", bound=1000.0, plain_every=0.0)
     q(state)
@@ -377,3 +390,163 @@ def test_proofs_run_matches_its_counts(capsys):
     c = doc["counts"]
     assert code == (1 if c["refuted"] else 3 if c["open"] else 0)
     assert sum(c.values()) == sum(len(v) for v in doc["steps"].values())
+
+
+# ---------------------------------------------------------------- issue 16: what a new user meets
+
+
+def test_an_objective_without_variables_gives_cli_advice(capsys):
+    line = assert_bad_input(capsys, "analyze", "1", "--box=-1:1", mentions="no variables")
+    assert "variables=" not in line  # the API's keyword, which the command line cannot pass
+
+
+def test_options_are_checked_before_computing(capsys, monkeypatch):
+    import saddlecheck.landscape.constants as constants
+
+    def never(*args, **kwargs):
+        raise AssertionError("computed before the options were checked")
+
+    monkeypatch.setattr(constants, "smoothness", never)
+    assert_bad_input(capsys, "analyze", "problem:toy", "--plot", "x.xyz", mentions="format")
+    assert_bad_input(capsys, "run", "problem:toy", "--eps", "0.1", "--plot", "f.xyz",
+                     mentions="format")  # fmt: skip
+    assert_bad_input(capsys, "certify", "problem:toy", "--point", "1,0", "--eps", "1e-3",
+                     "--gamma", "1", mentions="exactly one")  # fmt: skip
+
+
+def test_bad_input_answers_quickly():
+    import time
+
+    for argv in (["run", "problem:toy-nd", "--d", "100000", "--eps", "0.1"],
+                 ["analyze", "x**2", "--box=-1e999:1"]):  # fmt: skip
+        start = time.perf_counter()
+        res = _script(*argv)
+        assert res.returncode == 2 and "Traceback" not in res.stderr, res.stderr
+        assert time.perf_counter() - start < 30
+
+
+def test_run_stopped_by_max_iter_exits_3(capsys):
+    code, doc = run_json(capsys, "run", "problem:toy", "--eps", "0.01", "--quiet",
+                         "--max-iter", "100")  # fmt: skip
+    assert (code, doc["verdict"], doc["result"]["status"]) == (3, "undecided", "max_iter")
+    assert any("max_iter" in u for u in doc["unfinished"])
+    assert doc["certificate"]["holds"] is False  # the saddle itself: printed, not the verdict
+
+
+def test_run_that_leaves_the_box_exits_3(capsys):
+    code, out, _ = run_cli(capsys, "run", "(x - 3)**2/2 + y**2/2", "--x0", "0,0", "--eps", "0.1",
+                           "--ell", "1", "--rho", "1", "--delta-f", "5", "--box=-1:1,-1:1",
+                           "--quiet")  # fmt: skip
+    assert code == 3, out
+    assert "left the box" in out and "exit 3 (undecided)" in out
+
+
+def test_run_json_sources_agree_and_the_bar_measures_max_iter(capsys):
+    code, doc = run_json(capsys, "run", "problem:toy", "--eps", "0.01", "--quiet")
+    assert code == 0
+    assert doc["result"]["sources"] == doc["sources"]
+    assert doc["sources"]["ell"].startswith("proved")
+
+
+def test_certified_degenerate_point_is_not_called_a_minimum(capsys):
+    code, out, _ = run_cli(capsys, "certify", "x**3 - 3*x*y**2", "--point", "0,0", "--eps", "1e-3",
+                           "--rho", "6")  # fmt: skip
+    assert code == 0 and "HOLDS" in out
+    assert "NOT proved to be a local minimum" in out
+    code, out, _ = run_cli(capsys, "certify", TOY, "--point", "1,0", "--eps", "1e-3", "--rho", "12")
+    assert code == 0 and "local minimum" not in out  # lambda_min = 1 > 0: nothing to warn about
+
+
+def test_printed_upper_bounds_are_upper_bounds(capsys):
+    import re
+
+    code, out, _ = run_cli(capsys, "analyze", TOY, "--box=-2:2,-2:2", "--critical", "no")
+    assert code == 0
+    _, doc = run_json(capsys, "analyze", TOY, "--box=-2:2,-2:2", "--critical", "no")
+    for name in ("ell", "rho"):
+        m = re.search(rf"^{name} = .*<= (\S+)  \(proved; attained (\S+),", out, re.M)
+        assert m, out
+        assert float(m.group(1)) >= doc["smoothness"][name]
+        assert float(m.group(2)) <= doc["smoothness"][f"{name}_lower"]
+    assert "<= 11  " not in out  # ell = 11.0000000076 is proved, not 11
+
+
+def test_analyze_streams_each_section_as_it_is_decided(capsys, monkeypatch):
+    import saddlecheck.landscape.critical as critical
+
+    real = critical.critical_points
+    seen = {}
+
+    def spy(*args, **kwargs):
+        seen["before"] = capsys.readouterr().out  # what was printed before the search began
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(critical, "critical_points", spy)
+    code = main(["analyze", TOY, "--box=-2:2,-2:2"])
+    out, err = capsys.readouterr()
+    assert code == 0
+    assert "ell = sup ||Hess f||" in seen["before"] and "critical points" not in seen["before"]
+    assert "critical points of f" in out and "ell =" not in out  # not printed twice
+    assert err == ""  # stderr is not a terminal here: no progress line
+
+
+def test_json_mode_prints_nothing_else(capsys):
+    code, out, err = run_cli(capsys, "analyze", TOY, "--box=-2:2,-2:2", "--json")
+    assert code == 0 and err == ""
+    assert json.loads(out)["command"] == "analyze"
+
+
+def test_timeout_stops_a_long_search_with_what_it_knows(capsys):
+    import time
+
+    start = time.perf_counter()
+    code, doc = run_json(capsys, "analyze", "(a*b - 1)**2", "--box=-2:2,-2:2", "--critical",
+                         "yes", "--timeout", "4")  # fmt: skip
+    elapsed = time.perf_counter() - start
+    assert (code, doc["verdict"]) == (3, "undecided")
+    assert doc["timeout"]["seconds"] == 4 and elapsed < 4 + 30
+    assert doc["smoothness"] is not None  # decided before the limit, and reported
+
+
+def test_timeout_hard_limit_inside_an_unbudgeted_computation(capsys, monkeypatch):
+    import time
+
+    import saddlecheck.landscape.constants as constants
+
+    monkeypatch.setattr(constants, "smoothness", lambda *a, **k: time.sleep(60))
+    start = time.perf_counter()
+    code, out, _ = run_cli(capsys, "analyze", TOY, "--box=-2:2,-2:2", "--timeout", "1")
+    assert code == 3 and time.perf_counter() - start < 10
+    assert "f(x, y) = " in out and "stopped by --timeout 1" in out
+
+
+def test_run_timeout_reports_where_pgd_was(capsys):
+    code, doc = run_json(capsys, "run", "problem:toy", "--eps", "1e-90", "--timeout", "2",
+                         "--quiet")  # fmt: skip
+    assert (code, doc["verdict"]) == (3, "undecided")
+    assert doc["stopped_at"]["iteration"] > 0 and "PGD" in doc["timeout"]["where"]
+
+
+def test_every_command_takes_timeout(capsys):
+    from saddlecheck.cli._parser import build_parser
+
+    parser = build_parser("0")
+    for command in ("analyze", "run", "certify", "verify", "guard", "proofs", "demo"):
+        with pytest.raises(SystemExit):
+            parser.parse_args([command, "--help"])
+        assert "--timeout" in capsys.readouterr().out, command
+
+
+def test_box_counter_draws_on_a_terminal_only():
+    from saddlecheck.cli._progress import BoxCounter
+
+    tty = _Stream(True)
+    counter = BoxCounter(tty, every=0.0)
+    with counter.section("critical points"):
+        counter.callback("critical points")({"boxes": 1234, "found": 2, "settled_fraction": 0.5})
+    assert "critical points: 1,234 boxes, 2 found, 50% settled" in tty.text
+    assert tty.text.endswith("\r\x1b[2K")  # erased before the section is printed
+    plain = _Stream(False)
+    with BoxCounter(plain).section("x"):
+        pass
+    assert plain.text == ""

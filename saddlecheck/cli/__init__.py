@@ -14,8 +14,12 @@ Subcommands (``saddlecheck COMMAND --help`` for every option):
 
 ``EXPR`` is a formula, ``@file.py`` (defines ``f``) or ``problem:NAME`` (see
 :mod:`saddlecheck.cli._inputs`). Exit codes: 0 holds, 1 disproved,
-2 bad input, 3 undecided, 4 internal error (:mod:`saddlecheck.cli._outcome`). ``--json`` prints
-one stable JSON object on stdout; ``--plot FILE`` writes a figure.
+2 bad input, 3 undecided (also: stopped by ``--timeout``; ``run`` stopped at
+``max_iter`` or left the box), 4 internal error (:mod:`saddlecheck.cli._outcome`).
+Options are checked before any computation. Text output is printed as each
+section is decided; ``--json`` prints one stable JSON object on stdout and
+nothing else; ``--plot FILE`` writes a figure; ``--timeout SECONDS`` bounds
+every command (:mod:`saddlecheck.cli._deadline`).
 
 >>> main(["certify", "x**2 - y**2", "--point", "0,0", "--gamma", "1"])  # doctest: +ELLIPSIS
 is lambda_min(Hess f(x)) <= -gamma (gamma=1)? HOLDS (exact arithmetic)
@@ -32,6 +36,7 @@ import traceback
 from collections.abc import Sequence
 
 from saddlecheck._validation import InputError
+from saddlecheck.cli._deadline import Deadline, TimedOut, check_timeout, hard_limit
 from saddlecheck.cli._outcome import EXIT_BAD_INPUT, EXIT_INTERNAL, Outcome
 from saddlecheck.cli._parser import UsageError, build_parser, join_negative_values
 
@@ -44,9 +49,11 @@ def _version() -> str:
     return __version__
 
 
-def _dispatch(args) -> Outcome:
+def _dispatch(args, out: Outcome, deadline: Deadline) -> None:
     from saddlecheck.cli import _certify, _inputs, _tools
 
+    args.deadline = deadline
+    _inputs.check_figure_path(getattr(args, "plot", None))
     if args.command in ("analyze", "run", "certify"):
         options = {k: getattr(args, k, None) for k in _inputs.PROBLEM_OPTIONS}
         if args.command == "run":
@@ -55,19 +62,32 @@ def _dispatch(args) -> Outcome:
         if args.command == "analyze":
             from saddlecheck.cli._analyze import analyze
 
-            return analyze(args, target)
+            return analyze(args, target, out)
         if args.command == "run":
             from saddlecheck.cli._run import run
 
-            return run(args, target)
-        return _certify.certify(args, target)
+            return run(args, target, out)
+        return _certify.certify(args, target, out)
     if args.command == "verify":
-        return _certify.verify(args)
+        return _certify.verify(args, out)
     if args.command == "guard":
-        return _tools.guard(args)
+        return _tools.guard(args, out)
     if args.command == "proofs":
-        return _tools.proofs(args)
-    return _tools.demo(args)
+        return _tools.proofs(args, out)
+    return _tools.demo(args, out)
+
+
+def _stopped(out: Outcome, deadline: Deadline, exc: TimedOut) -> None:
+    """The ``--timeout`` expired: exit 3 with what was decided before it."""
+    out.verdict = None
+    out.figures = [p for p in out.figures if os.path.exists(p)]
+    where = f" ({exc.where})" if exc.where and exc.where != "the time limit expired" else ""
+    out.data["timeout"] = {"seconds": deadline.seconds, "elapsed": round(deadline.elapsed(), 3),
+                           "where": exc.where}  # fmt: skip
+    out.say(
+        f"stopped by --timeout {deadline.seconds:g} after {deadline.elapsed():.1f} s{where}: "
+        "undecided (exit 3); what is printed above was decided before the limit"
+    )
 
 
 def _run_problem_options(expr: str, options: dict) -> dict:
@@ -90,12 +110,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(_version())
     debug = "--debug" in argv
+    outcome = None
     try:
         args = parser.parse_args(join_negative_values(argv))
         if args.command is None:
             parser.print_help(sys.stderr)
             return EXIT_BAD_INPUT
-        outcome = _dispatch(args)
+        deadline = Deadline(check_timeout(args.timeout))
+        outcome = Outcome(args.command, stream=None if args.json else sys.stdout)
+        try:
+            with hard_limit(deadline):
+                _dispatch(args, outcome, deadline)
+        except TimedOut as exc:
+            _stopped(outcome, deadline, exc)
     except UsageError as exc:
         print(f"saddlecheck: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -123,7 +150,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.json:
             print(json.dumps(outcome.json_document(_version()), indent=2))
         else:
-            print(outcome.text())
+            text = outcome.text()
+            if text:
+                print(text)
         sys.stdout.flush()
     except BrokenPipeError:  # `saddlecheck ... | head`: the reader left; keep the exit code
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

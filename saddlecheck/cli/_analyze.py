@@ -1,18 +1,31 @@
-"""``saddlecheck analyze``: derivatives, smoothness constants, critical points, strict saddle."""
+"""``saddlecheck analyze``: derivatives, smoothness constants, critical points, strict saddle.
+
+Each section is printed as soon as it is decided (text mode), so a long search
+shows what is already known; on a terminal a live box counter runs on stderr
+while a search works. ``--max-boxes`` is the budget of every search (the
+smoothness bisection, the critical points, the covering) and ``--timeout``
+bounds the whole command (:mod:`saddlecheck.cli._deadline`).
+"""
 
 from __future__ import annotations
 
 import json
+import sys
 
 import sympy
 
 from saddlecheck._validation import InputError
+from saddlecheck.cli._deadline import TimedOut, budget_kwargs
+from saddlecheck.cli._format import down, up
 from saddlecheck.cli._inputs import Target, parse_box, parse_number
 from saddlecheck.cli._outcome import NOT_ASKED, Outcome, verdict_word
-from saddlecheck.landscape.constants import smoothness
+from saddlecheck.cli._progress import BoxCounter
 
 MAX_SHOWN_DIM = 4  # print the gradient and Hessian in full up to this dimension
 MAX_CRITICAL_DIM = 4  # interval branch and bound over the whole box beyond this is hopeless
+#: above this many variables each box of the smoothness bisection costs about a second
+#: (the third-derivative tensor has d^3 entries): without --max-boxes it gets this many
+HIGH_DIM, HIGH_DIM_SMOOTHNESS_BOXES = 6, 16
 
 
 def _short(expr: object, limit: int = 400) -> str:
@@ -20,15 +33,8 @@ def _short(expr: object, limit: int = 400) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _critical(obj, box, max_boxes: int | None):
-    from saddlecheck.landscape.critical import critical_points
-
-    kwargs = {} if max_boxes is None else {"max_boxes": max_boxes}
-    return critical_points(obj, box, **kwargs)
-
-
-def analyze(args, target: Target) -> Outcome:
-    """Run the analysis asked for by ``args`` on ``target``."""
+def _options(args, target: Target):
+    """Every option checked before any computation starts."""
     obj = target.objective
     box = parse_box(args.box, target, required=True, command="analyze")
     consts = {
@@ -41,36 +47,54 @@ def analyze(args, target: Target) -> Outcome:
         raise InputError(
             f"the strict-saddle check needs all of --theta --gamma --zeta; add {missing}"
         )
-
     if args.plot and obj.dim != 2:
         raise InputError(f"--plot draws a 2-D landscape; this objective has {obj.dim} variables")
+    if args.max_boxes is not None and args.max_boxes < 1:
+        raise InputError(f"--max-boxes={args.max_boxes} must be >= 1")
+    rel_gap = float(parse_number(args.rel_gap, "--rel-gap", positive=True))
+    return box, consts if given else None, rel_gap
 
-    out = Outcome("analyze")
+
+def analyze(args, target: Target, out: Outcome) -> None:
+    """Run the analysis asked for by ``args`` on ``target``, reporting into ``out``."""
+    obj = target.objective
+    box, consts, rel_gap = _options(args, target)
+    counter = BoxCounter(sys.stderr, enabled=not args.json)
     names = ", ".join(obj.variable_names)
-    out.lines.append(f"f({names}) = {_short(obj.expr)}")
-    out.lines.append(f"box: {box}")
-    data: dict = {
+    out.say(f"f({names}) = {_short(obj.expr)}", f"box: {box}")
+    out.data.update({
         "objective": obj.to_string(),
         "variables": list(obj.variable_names),
         "box": box.to_json(),
         "gradient": [sympy.sstr(g) for g in obj.gradient],
         "hessian": [[sympy.sstr(h) for h in row] for row in obj.hessian.tolist()],
-    }
+        "smoothness": None,
+        "critical_points": None,
+        "strict_saddle": None,
+    })  # fmt: skip
     if obj.dim <= MAX_SHOWN_DIM:
-        out.lines.append(f"gradient: {_short(list(obj.gradient))}")
-        out.lines.append(f"Hessian:  {_short(obj.hessian.tolist())}")
+        out.say(
+            f"gradient: {_short(list(obj.gradient))}", f"Hessian:  {_short(obj.hessian.tolist())}"
+        )
     else:
-        out.lines.append(f"gradient and Hessian: {obj.dim} variables (shown with --json)")
+        out.say(f"gradient and Hessian: {obj.dim} variables (shown with --json)")
 
-    k = smoothness(obj, box, rel_gap=float(parse_number(args.rel_gap, "--rel-gap", positive=True)))
-    data["smoothness"] = json.loads(k.to_json())
-    out.lines.append(
-        f"ell = sup ||Hess f||  <= {k.ell:.6g}  (proved; attained {k.ell_lower:.6g}, "
-        f"gap {k.ell_gap:.1%})"
-    )
-    out.lines.append(
-        f"rho = sup ||D^3 f||   <= {k.rho:.6g}  (proved; attained {k.rho_lower:.6g}, "
-        f"gap {k.rho_gap:.1%})"
+    from saddlecheck.landscape.constants import smoothness
+
+    boxes = args.max_boxes
+    if boxes is None and obj.dim > HIGH_DIM:
+        boxes = HIGH_DIM_SMOOTHNESS_BOXES
+        out.say(f"({obj.dim} variables: the ell/rho bisection gets {boxes} boxes; "
+                "--max-boxes raises it)")  # fmt: skip
+    kwargs = budget_kwargs(smoothness, args.deadline, rel_gap=rel_gap, max_boxes=boxes)
+    with counter.section("smoothness: bounding ell and rho"):
+        k = smoothness(obj, box, **kwargs)
+    out.data["smoothness"] = json.loads(k.to_json())
+    out.say(
+        f"ell = sup ||Hess f||  <= {up(k.ell)}  (proved; attained {down(k.ell_lower)}, "
+        f"gap {k.ell_gap:.1%})",
+        f"rho = sup ||D^3 f||   <= {up(k.rho)}  (proved; attained {down(k.rho_lower)}, "
+        f"gap {k.rho_gap:.1%})",
     )
 
     pts = None
@@ -80,40 +104,45 @@ def analyze(args, target: Target) -> Outcome:
             if args.critical == "no"
             else (f"{obj.dim} variables > {MAX_CRITICAL_DIM}; force with --critical yes")
         )
-        out.lines.append(f"critical points: skipped ({why})")
-        data["critical_points"] = None
+        out.say(f"critical points: skipped ({why})")
     else:
-        pts = _critical(obj, box, args.max_boxes)
-        data["critical_points"] = json.loads(pts.to_json())
-        out.lines += pts.explain().splitlines()
-        out.lines.append(
+        from saddlecheck.landscape.critical import critical_points
+
+        kwargs = budget_kwargs(critical_points, args.deadline, counter.callback("critical points"),
+                               max_boxes=args.max_boxes)  # fmt: skip
+        with counter.section("critical points"):
+            pts = critical_points(obj, box, **kwargs)
+        out.data["critical_points"] = json.loads(pts.to_json())
+        out.say(*pts.explain().splitlines())
+        out.say(
             "  (zeros proved unique by the Krawczyk test; kinds from certified Hessian inertia)"
         )
+        if getattr(pts, "status", None) == "time limit":
+            raise TimedOut("during the critical-point search")
 
     report = None
-    if given:
+    out.verdict = NOT_ASKED
+    if consts is not None:
         from saddlecheck.landscape.strict_saddle import check_strict_saddle
 
-        kwargs = {} if args.max_boxes is None else {"max_boxes": args.max_boxes}
         minima = None if target.problem is None else target.problem.minima_distance
-        if minima is not None:
-            kwargs["minima"] = minima
-        report = check_strict_saddle(obj, box, consts["theta"], consts["gamma"], consts["zeta"],
-                                     **kwargs)  # fmt: skip
+        kwargs = budget_kwargs(check_strict_saddle, args.deadline,
+                               counter.callback("strict saddle"), max_boxes=args.max_boxes,
+                               minima=minima)  # fmt: skip
+        out.verdict = None  # asked: undecided until the check answers
+        with counter.section("strict saddle"):
+            report = check_strict_saddle(obj, box, consts["theta"], consts["gamma"],
+                                         consts["zeta"], **kwargs)  # fmt: skip
         out.verdict = report.holds
-        data["strict_saddle"] = json.loads(report.to_json())
-        out.lines.append(
+        out.data["strict_saddle"] = json.loads(report.to_json())
+        out.say(
             f"strict saddle (theta={args.theta}, gamma={args.gamma}, zeta={args.zeta}): "
-            f"{verdict_word(report.holds).upper()}"
+            f"{verdict_word(report.holds).upper()}",
+            *("  " + line for line in report.explain().splitlines()),
         )
-        out.lines += ["  " + line for line in report.explain().splitlines()]
-    else:
-        out.verdict = NOT_ASKED
-    out.data = data
 
     if args.plot:
         from saddlecheck import plot
 
         fig = plot.landscape(obj, box, critical=pts, covering=report)
         out.figures.append(plot.save(fig, args.plot))
-    return out

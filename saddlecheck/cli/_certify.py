@@ -11,6 +11,7 @@ from saddlecheck.certificates.certify import (
     certify_strict_saddle_point,
     verify_certificate,
 )
+from saddlecheck.cli._format import up
 from saddlecheck.cli._inputs import Target, parse_box, parse_number, parse_point
 from saddlecheck.cli._outcome import Outcome, verdict_word
 
@@ -23,36 +24,40 @@ def rho_for(args, target: Target, out: Outcome) -> object:
     box = parse_box(args.box, target, required=False, command=out.command)
     if box is None:
         raise InputError(f"{out.command} needs --rho (or a --box to bound rho over)")
+    from saddlecheck.cli._run import check_provable
     from saddlecheck.landscape.constants import smoothness
 
+    check_provable(target, ["rho"], out.command)
     k = smoothness(target.objective, box)
-    out.lines.append(f"rho = {k.rho:.6g}: proved upper bound of sup ||D^3 f|| over {box}")
+    out.say(f"rho = {up(k.rho)}: proved upper bound of sup ||D^3 f|| over {box}")
     out.data["rho_source"] = {"box": box.to_json(), "rho": k.rho}
     return k.rho
 
 
-def certify(args, target: Target) -> Outcome:
+def certify(args, target: Target, out: Outcome) -> None:
     """An eps-SOSP certificate (``--eps``), or a strict-saddle-point one (``--gamma``)."""
     obj = target.objective
-    out = Outcome("certify")
     x = parse_point(args.point, obj.dim, "--point")
     if (args.eps is None) == (args.gamma is None):
         raise InputError(
             "certify needs exactly one of --eps (is the point an eps-SOSP?) "
             "or --gamma (is lambda_min <= -gamma there?)"
         )
+    eps = parse_number(args.eps, "--eps", positive=True)
+    gamma = parse_number(args.gamma, "--gamma", positive=True)
+    parse_number(args.rho, "--rho", positive=True, allow_zero=True)  # checked before computing
+    if args.out:
+        _check_writable(args.out)
     if args.eps is not None:
-        eps = parse_number(args.eps, "--eps", positive=True)
         rho = rho_for(args, target, out)
         cert = certify_sosp(obj, x, eps=eps, rho=rho)
-        question = f"is x an eps-SOSP (eps={args.eps}, rho={float(rho):g})?"
+        question = f"is x an eps-SOSP (eps={args.eps}, rho={up(rho)})?"
         data = {
             "kind": "sosp",
             "grad_norm": list(cert.grad_norm),
             "lambda_min": list(cert.lambda_min),
         }
     else:
-        gamma = parse_number(args.gamma, "--gamma", positive=True)
         cert = certify_strict_saddle_point(obj, x, gamma)
         question = f"is lambda_min(Hess f(x)) <= -gamma (gamma={args.gamma})?"
         data = {
@@ -61,18 +66,27 @@ def certify(args, target: Target) -> Outcome:
             "direction": None if cert.direction is None else [str(v) for v in cert.direction],
         }
     out.verdict = cert.holds
-    out.lines.append(f"{question} {verdict_word(cert.holds).upper()} ({cert.method} arithmetic)")
-    out.lines += ["  " + line for line in cert.explain().splitlines()]
+    out.say(f"{question} {verdict_word(cert.holds).upper()} ({cert.method} arithmetic)")
+    out.say(*("  " + line for line in cert.explain().splitlines()))
+    if args.eps is not None:
+        from saddlecheck.cli._run import sosp_note
+
+        note = sosp_note(cert)
+        if note:
+            out.say("  " + note)
     text = cert.to_json()
     if args.out:
         _write(args.out, text)
-        out.lines.append(
-            f"certificate written to {args.out}; re-check: saddlecheck verify {args.out}"
-        )
-    out.data = {**out.data, **data, "point": [str(v) for v in x], "method": cert.method,
-                "reason": cert.reason, "certificate": json.loads(text),
-                "certificate_file": args.out}  # fmt: skip
-    return out
+        out.say(f"certificate written to {args.out}; re-check: saddlecheck verify {args.out}")
+    out.data.update({**data, "point": [str(v) for v in x], "method": cert.method,
+                     "reason": cert.reason, "certificate": json.loads(text),
+                     "certificate_file": args.out})  # fmt: skip
+
+
+def _check_writable(path: str) -> None:
+    parent = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path) or not os.path.isdir(parent) or not os.access(parent, os.W_OK):
+        raise InputError(f"--out={path!r}: cannot write a file there")
 
 
 def _write(path: str, text: str) -> None:
@@ -94,12 +108,12 @@ def read_text(path: str, what: str) -> str:
         raise InputError(f"cannot read {what} {path!r}: {exc}") from None
 
 
-def verify(args) -> Outcome:
+def verify(args, out: Outcome) -> None:
     """Re-check a certificate file with the independent checker."""
     text = read_text(args.certificate, "certificate")
     ok = verify_certificate(text)
     data = json.loads(text)
-    out = Outcome("verify", verdict=bool(ok))
+    out.verdict = bool(ok)
     if ok:
         out.lines.append(
             f"{args.certificate}: VALID. Re-derived with SymPy and re-checked with exact/interval "
@@ -112,4 +126,3 @@ def verify(args) -> Outcome:
         )
     out.data = {"certificate_file": args.certificate, "valid": bool(ok),
                 "kind": data.get("kind"), "claimed_holds": data.get("holds")}  # fmt: skip
-    return out

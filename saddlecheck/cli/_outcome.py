@@ -5,7 +5,9 @@ Exit codes (stable, documented in the README):
 * ``0`` the asked verdict holds (or the command had no verdict to give and succeeded);
 * ``1`` the asked verdict is disproved (its negation is proved);
 * ``2`` bad input (one line on stderr; ``--debug`` shows the traceback);
-* ``3`` undecided at this precision/budget;
+* ``3`` undecided at this precision/budget, stopped by ``--timeout``, or (``run``)
+  PGD did not finish as Algorithm 2 states (stopped at ``max_iter``, or its
+  iterates left the box the constants were proved on);
 * ``4`` internal error (a bug: please report it; never confused with ``1``).
 
 Every ``--json`` document is one JSON object with at least the keys
@@ -17,6 +19,7 @@ Every ``--json`` document is one JSON object with at least the keys
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TextIO
 
 EXIT_HOLDS = 0
 EXIT_DISPROVED = 1
@@ -48,6 +51,22 @@ class Outcome:
     data: dict = field(default_factory=dict)
     figures: list[str] = field(default_factory=list)
     list_figures: bool = True  # end the text with "figure: PATH" lines
+    stream: TextIO | None = None  # text mode: lines are printed here as they are said
+    printed: int = 0  # lines already written to ``stream``
+
+    def say(self, *lines: str) -> None:
+        """Add lines to the report and, in text mode, print them now (streamed output)."""
+        self.lines.extend(lines)
+        self.flush()
+
+    def flush(self) -> None:
+        if self.stream is None:
+            return
+        fresh = self.lines[self.printed :]
+        if fresh:
+            self.stream.write("\n".join(fresh) + "\n")
+            self.stream.flush()
+        self.printed = len(self.lines)
 
     @property
     def exit_code(self) -> int:
@@ -65,7 +84,8 @@ class Outcome:
         }
 
     def text(self) -> str:
-        out = list(self.lines)
+        """The lines not yet streamed, then the figures."""
+        out = list(self.lines[self.printed :])
         if self.list_figures:
             out += [f"figure: {p}" for p in self.figures]
         return "\n".join(out)

@@ -39,6 +39,8 @@ def _common(sub: argparse.ArgumentParser) -> None:
     g = sub.add_argument_group("output")
     g.add_argument("--json", action="store_true", help="print one JSON object (stable keys)")
     g.add_argument("--debug", action="store_true", help="show tracebacks for errors")
+    g.add_argument("--timeout", metavar="SECONDS",
+                   help="stop after about this long, with what is known (exit 3)")  # fmt: skip
 
 
 def _expr(sub: argparse.ArgumentParser) -> None:
@@ -72,7 +74,8 @@ def build_parser(version: str) -> argparse.ArgumentParser:
     a.add_argument("--zeta", help="strict saddle: distance to the minima")
     a.add_argument("--critical", choices=("auto", "yes", "no"), default="auto",
                    help="find critical points (auto: up to 4 variables)")  # fmt: skip
-    a.add_argument("--max-boxes", type=int, help="branch-and-bound budget")
+    a.add_argument("--max-boxes", type=int,
+                   help="box budget of every search (ell/rho, critical points, cover)")  # fmt: skip
     a.add_argument("--rel-gap", default="0.1", help="target relative gap of ell, rho (0.1)")
     a.add_argument("--plot", metavar="FILE", help="landscape figure (2 variables)")
     _common(a)
@@ -88,7 +91,9 @@ def build_parser(version: str) -> argparse.ArgumentParser:
     r.add_argument("--c", help="the constant c of Algorithm 2, eta = c/ell (default 1/2)")
     r.add_argument("--delta", help="failure probability delta (default 0.1)")
     r.add_argument("--dps", type=int, help="mpmath digits (default: float64)")
-    r.add_argument("--max-iter", type=int, help="stop after this many iterations")
+    r.add_argument("--max-iter", type=int,
+                   help="stop after this many iterations (default: the theorem's bound, at most "
+                   "1,000,000); a run stopped here exits 3")  # fmt: skip
     r.add_argument("--gd", action="store_true", help="plain gradient descent, no perturbation")
     r.add_argument("--quiet", action="store_true", help="no progress output on stderr")
     r.add_argument("--plot", metavar="FILE", help="trajectory (2 variables) and f(x_t) figure")
@@ -113,6 +118,12 @@ def build_parser(version: str) -> argparse.ArgumentParser:
     g.add_argument("--profile", choices=("quick", "thorough"), default="quick")
     g.add_argument("--property", action="append", metavar="NAME",
                    help="check only this property (repeatable; default: all)")  # fmt: skip
+    g.add_argument(
+        "--replay",
+        metavar="CASE.json",
+        default=None,
+        help="run a failure the guard saved (its report prints the path) again",
+    )
     _common(g)
 
     pr = subs.add_parser("proofs", help="run the machine-checked derivations in proofs/")

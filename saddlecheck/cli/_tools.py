@@ -28,23 +28,23 @@ def load_callable(spec: str):
         raise InputError(f"loading {spec!r} raised {type(exc).__name__}: {exc}") from None
 
 
-def guard(args) -> Outcome:
+def guard(args, out: Outcome) -> None:
     """Run the property suite of :mod:`saddlecheck.testing` against ``MODULE:FUNC``."""
     impl = load_callable(args.impl)
     from saddlecheck.testing import check_pgd
 
-    report = check_pgd(impl, profile=args.profile, properties=args.property)
-    out = Outcome("guard", verdict=bool(report.passed))
+    report = check_pgd(impl, profile=args.profile, properties=args.property,
+                       replay=getattr(args, "replay", None), name=args.impl)  # fmt: skip
+    out.verdict = bool(report.passed)
     out.lines.append(f"guard ({args.profile}) on {args.impl}: "
                      f"{'PASSED' if report.passed else 'FAILED'}")  # fmt: skip
     out.lines += ["  " + line for line in report.explain().splitlines()]
     out.data = {"impl": args.impl, "profile": args.profile, "properties": args.property,
                 "passed": bool(report.passed),
                 "report": json.loads(report.to_json())}  # fmt: skip
-    return out
 
 
-def proofs(args) -> Outcome:
+def proofs(args, out: Outcome) -> None:
     """Run ``proofs/``: exit 0 when every step is proved, 1 when one is refuted, 3 when open.
 
     A refuted step is a result (a recalled statement of the analysis that is
@@ -64,25 +64,24 @@ def proofs(args) -> Outcome:
     results = proofs_pkg.run_all(tuple(args.modules) or proofs_pkg.MODULES)
     c = counts(results)
     verdict = False if c["refuted"] else (None if c["open"] else True)
-    out = Outcome("proofs", verdict=verdict)
+    out.verdict = verdict
     out.lines.append(text_table(results))
     out.data = {
         "counts": c,
         "steps": {name: [s.to_dict() for s in steps] for name, steps in results.items()},
     }
-    return out
 
 
-def demo(args) -> Outcome:
+def demo(args, out: Outcome) -> None:
     """The flagship: progress goes to stdout as it happens (stderr with --json)."""
     from saddlecheck.demo import run_demo
 
     def log(line: str) -> None:  # live report; with --json, stdout holds only the JSON
         print(line, file=sys.stderr if args.json else sys.stdout, flush=True)
 
+    out.list_figures = False
     report = run_demo(args.out, fast=args.fast, log=log)
-    out = Outcome("demo", verdict=report.ok, list_figures=False)
+    out.verdict = report.ok
     out.lines = [] if args.json else report.summary_lines()
     out.figures = list(report.figures)
     out.data = report.to_dict()
-    return out
