@@ -12,7 +12,9 @@ import math
 import numpy as np
 
 
-def _ball(rng, d, r, *, sphere=False, drop_r=False):
+def _ball(rng, d, r, *, sphere=False, drop_r=False, cube=False):
+    if cube:  # uniform in the cube inscribed in the ball: ||xi|| <= r, wrong law for d >= 2
+        return r / math.sqrt(d) * rng.uniform(-1.0, 1.0, d)
     u = rng.standard_normal(d)
     u /= np.linalg.norm(u)
     radius = 1.0 if sphere else rng.random() ** (1.0 / d)
@@ -27,10 +29,13 @@ def _pgd(problem, seed, **bug):
     log = math.log10 if bug.get("chi_log10") else math.log
     chi = 3 * max(log(d * ell * delta_f / (c * eps**2 * delta)), 4)
     eta = 1 / ell if bug.get("step_one_over_ell") else c / ell
+    if bug.get("wrong_step_size"):
+        eta = c / (2 * ell)
     r = 1e-3 if bug.get("constant_r") else math.sqrt(c) / chi**2 * eps / ell
     g_thres = math.sqrt(c) / chi**2 * eps
     f_thres = c / chi**3 * math.sqrt(eps**3 / rho)
-    t_thres = math.ceil(chi / c**2 * ell / math.sqrt(rho * eps))
+    rounding = math.floor if bug.get("floor_window") else math.ceil
+    t_thres = rounding(chi / c**2 * ell / math.sqrt(rho * eps))
     if bug.get("clip_t_thres"):
         t_thres = min(t_thres, 10)
     window = max(1, t_thres // 10) if bug.get("perturb_often") else t_thres
@@ -51,10 +56,12 @@ def _pgd(problem, seed, **bug):
         if (small and t - t_noise > window) or bug.get("perturb_every_step"):
             x_tilde = g.copy() if bug.get("x_tilde_gradient") else x.copy()
             f_tilde, t_noise = f(x_tilde), t
-            xi = _ball(rng, d, r, sphere=bug.get("sphere"), drop_r=bug.get("radius_without_r"))
+            xi = _ball(rng, d, r, sphere=bug.get("sphere"), drop_r=bug.get("radius_without_r"),
+                       cube=bug.get("cube_in_ball"))  # fmt: skip
             x = (x + xi).astype(dt)
             x_pert = x.copy()
-            g = grad(x)
+            if not bug.get("stale_gradient"):
+                g = grad(x)
         if not bug.get("no_termination") and t - t_noise == t_thres and f(x) - f_tilde > -f_thres:
             if bug.get("returns_perturbed"):
                 return x_pert
@@ -94,5 +101,9 @@ MUTANTS = {
         ("step_one_over_ell", "step size 1/ell instead of c/ell"),
         ("perturb_every_step", "adds a perturbation at every step"),
         ("last_iterate", "returns the last iterate instead of x_tilde"),
+        ("cube_in_ball", "samples xi uniformly in the cube inscribed in the ball"),
+        ("stale_gradient", "steps from x_tilde + xi with the stale gradient grad f(x_tilde)"),
+        ("wrong_step_size", "step size c/(2 ell) instead of c/ell"),
+        ("floor_window", "t_window = floor(t_thres) instead of ceil(t_thres)"),
     ]
 }

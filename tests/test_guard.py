@@ -65,11 +65,15 @@ CATCHER = {
     "perturb_large_gradient": "perturb-small-gradient",
     "clip_t_thres": "return-rule",
     "constant_r": "radius",
-    "float32": "sosp",
+    "float32": "float64",
     "chi_log10": "radius",
     "step_one_over_ell": "perturb-small-gradient",
     "perturb_every_step": "window-rule",
     "last_iterate": "return-rule",
+    "cube_in_ball": "radius-law",
+    "stale_gradient": "radius",
+    "wrong_step_size": "perturb-small-gradient",
+    "floor_window": "return-rule",
 }
 
 

@@ -190,7 +190,8 @@ def perturbation_count(trace: Trace, f_star: float, params) -> Verdict:
         lhs,
         rhs,
         _allowances(trace, kk, ee),
-        f"f(x_window_end) - f(x_tilde) <= -f_thres over {kk.size} completed window(s)",
+        f"f(x_window_end) - f(x_tilde) <= -f_thres over {kk.size} completed window(s) "
+        f"(window end = x_tilde + t_window + 1, t_window = ceil(t_thres) = {t_window})",
         lambda i: f"window from point {int(kk[i])}",
     )
     return count if count.holds is False else window

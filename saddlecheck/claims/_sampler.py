@@ -9,6 +9,7 @@ import mpmath
 import numpy as np
 
 from saddlecheck.claims._statistics import (
+    binomial_upper_tail,
     dkw_threshold,
     ks_statistic,
     sphere_coordinate_cdf,
@@ -27,7 +28,14 @@ def ball_sampler(xis, r: float, *, alpha: float = 1e-7, norm_error: float = 0.0)
     over the ``d + 1`` tests, each a Kolmogorov-Smirnov test with the DKW-Massart
     bound): ``(||xi||/r)^d`` is uniform on ``[0, 1]``; each coordinate of
     ``xi/||xi||`` has the law of a coordinate of a uniform unit vector (for
-    ``d = 1``: a fair sign, tested the same way on ``{-1, +1}``).
+    ``d = 1``: a fair sign, tested the same way on ``{-1, +1}``); and for
+    ``d >= 2`` the number of samples outside the cube inscribed in the ball
+    (``max_i |xi_i| > r / sqrt(d)``) is ``Bin(n, p_d)`` with
+    ``p_d = 1 - (2/sqrt(d))^d Gamma(d/2 + 1) / pi^(d/2)`` (an exact two-sided
+    binomial test; it catches a sampler uniform in that cube, which the KS
+    tests see only with many samples: ``p_2 = 1 - 2/pi``, so 60 samples in
+    ``d = 2`` reject the cube at ``P = (2/pi)^60 < 2e-12``). Bonferroni then
+    splits ``alpha`` over ``d + 2`` tests.
 
     Returns:
         A verdict with ``lhs`` the largest ratio statistic/critical value and
@@ -54,7 +62,7 @@ def ball_sampler(xis, r: float, *, alpha: float = 1e-7, norm_error: float = 0.0)
             false_alarm=0.0,
             where=f"sample {i}",
         )
-    m = d + 1
+    m = d + 1 if d == 1 else d + 2
     t_crit = dkw_threshold(n, alpha / m)
     stats: list[tuple[float, str]] = []
     u = np.clip(norms / r, 0.0, 1.0) ** d
@@ -79,6 +87,24 @@ def ball_sampler(xis, r: float, *, alpha: float = 1e-7, norm_error: float = 0.0)
         cdf = sphere_coordinate_cdf(d)
         for j in range(d):
             stats.append((ks_statistic(theta[:, j], cdf), f"direction coordinate {j}"))
+        p_out = outside_cube_probability(d)
+        k_out = int(np.count_nonzero(np.max(np.abs(xi), axis=1) > r / math.sqrt(d)))
+        p_val = min(
+            1.0,
+            2
+            * min(
+                binomial_upper_tail(n, p_out, k_out), 1 - binomial_upper_tail(n, p_out, k_out + 1)
+            ),
+        )
+        level = alpha / m
+        ratio_cube = math.log(max(p_val, 1e-300)) / math.log(level)
+        stats.append(
+            (
+                ratio_cube * t_crit,
+                f"{k_out} of {n} samples outside the cube inscribed "
+                f"in the ball (expected {p_out * n:.1f}; two-sided binomial p = {p_val:.2g})",
+            )
+        )
     ratio, what = max((s / t_crit, w) for s, w in stats)
     return Verdict(
         "T11",
@@ -87,10 +113,23 @@ def ball_sampler(xis, r: float, *, alpha: float = 1e-7, norm_error: float = 0.0)
         ratio,
         1.0,
         1.0 - ratio,
-        f"worst test: {what} (KS statistic / DKW critical value {t_crit:.3g})",
+        f"worst test: {what} (statistic / critical value; KS critical value {t_crit:.3g})",
         sample_size=n,
         false_alarm=alpha,
     )
+
+
+def outside_cube_probability(d: int) -> float:
+    """``P(max_i |xi_i| > r/sqrt(d))`` for ``xi`` uniform in the ball of radius ``r`` in ``R^d``.
+
+    One minus the volume of the inscribed cube (side ``2r/sqrt(d)``) over the ball's
+    (``pi^(d/2) r^d / Gamma(d/2 + 1)``).
+
+    >>> round(outside_cube_probability(2), 12) == round(1 - 2 / math.pi, 12)
+    True
+    """
+    log_ratio = d * math.log(2 / math.sqrt(d)) + math.lgamma(d / 2 + 1) - d / 2 * math.log(math.pi)
+    return -math.expm1(log_ratio)
 
 
 def _volume_fraction_le_one(d: int) -> bool:

@@ -12,9 +12,11 @@ saddlecheck's own PGD is checked as :func:`saddlecheck_stepper` (its
 Algorithm 2 on the recorded callables) and :func:`saddlecheck_pgd` (the public
 ``pgd`` on the exact objective: black-box only).
 
-Entry points: :func:`check_pgd`; ``python -m saddlecheck.testing
-mypkg.module:impl``; ``pytest --saddlecheck-pgd mypkg.module:impl`` (one pytest
-test per property).
+Entry points: :func:`check_pgd` (``replay=case.json`` runs a saved failure
+again); ``python -m saddlecheck.testing mypkg.module:impl``; ``pytest
+--saddlecheck-pgd mypkg.module:impl`` (one pytest test per property). PyTorch
+and JAX code is guarded as it is through :func:`torch_optimizer`,
+:func:`optax_transform`, :func:`torch_function` and :func:`jax_function`.
 
 The names below are loaded on first use (PEP 562), so that importing the
 pytest plugin (:mod:`saddlecheck.testing.plugin`) stays cheap.
@@ -42,6 +44,10 @@ _WHERE = {
     "Property": "_properties",
     "saddlecheck_pgd": "_adapters",
     "saddlecheck_stepper": "_adapters",
+    "jax_function": "_frameworks",
+    "optax_transform": "_frameworks",
+    "torch_function": "_frameworks",
+    "torch_optimizer": "_frameworks",
 }
 
 __all__ = sorted(_WHERE)

@@ -1,4 +1,5 @@
-"""``python -m saddlecheck.testing mypkg.module:impl [--profile P] [--properties a,b] [--json]``.
+"""``python -m saddlecheck.testing mypkg.module:impl [--profile P] [--properties a,b] [--json]
+[--replay case.json]``.
 
 Runs the guard on the named implementation, prints the report and exits with
 status 0 (passed), 1 (a property failed) or 2 (bad arguments).
@@ -23,6 +24,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--properties", default=None, help="comma-separated property names")
     parser.add_argument("--fail-fast", action="store_true", help="stop at the first failure")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument("--replay", metavar="CASE.json", default=None,
+                        help="run a failure saved by an earlier report again")  # fmt: skip
     args = parser.parse_args(argv)
     from saddlecheck.testing._guard import check_pgd
     from saddlecheck.testing._load import load_impl
@@ -30,7 +33,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         impl = load_impl(args.target)
         props = args.properties.split(",") if args.properties else None
-        report = check_pgd(impl, args.profile, props, fail_fast=args.fail_fast)
+        report = check_pgd(
+            impl, args.profile, props, fail_fast=args.fail_fast, replay=args.replay,
+            name=args.target,
+        )  # fmt: skip
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -26,6 +26,7 @@ class Profile:
         max_dim: largest dimension drawn.
         shrink_seconds: once a failure is found, time allowed for shrinking
             it with new runs (then only instances already run are replayed).
+        shrink_total: shrinking time allowed over all properties of one guard.
     """
 
     name: str
@@ -35,11 +36,12 @@ class Profile:
     sampler_seeds: int
     max_dim: int
     shrink_seconds: float
+    shrink_total: float
 
 
 PROFILES = {
-    "quick": Profile("quick", 8, 4, 1, 60, 3, 10.0),
-    "thorough": Profile("thorough", 60, 20, 4, 200, 6, 120.0),
+    "quick": Profile("quick", 8, 4, 1, 60, 3, 6.0, 20.0),
+    "thorough": Profile("thorough", 60, 20, 4, 200, 6, 120.0, 600.0),
 }
 
 #: A landscape in the guard's explicit examples: rotated, translated to

@@ -168,9 +168,12 @@ class Recorder:
     dtypes: set = field(default_factory=set)
     bad_shapes: int = 0
     calls: int = 0
+    nonfinite: int = 0
 
     def _take(self, x) -> np.ndarray:
         self.dtypes.add(getattr(x, "dtype", type(x)))
+        if isinstance(x, (list, tuple)):
+            self.dtypes.update(type(v) for v in x)
         arr = np.array(x, dtype=np.float64)  # always a copy: x may be written to later
         if arr.shape != (self.landscape.dim,):
             self.bad_shapes += 1
@@ -183,7 +186,11 @@ class Recorder:
         self.calls += 1
         self.f_points.append(arr)
         self.f_order.append(self.calls)
-        return float(self.landscape.f(arr))
+        with np.errstate(all="ignore"):  # a diverging run: inf/nan is the finding, not a warning
+            value = float(self.landscape.f(arr))
+        if not math.isfinite(value):
+            self.nonfinite += 1
+        return value
 
     def grad(self, x) -> np.ndarray:
         """``grad f(x)`` as a fresh float64 array (recorded; budgeted)."""
@@ -191,7 +198,10 @@ class Recorder:
             raise BudgetExceeded(f"more than {self.budget} gradient queries")
         arr = self._take(x)
         self.calls += 1
-        g = self.landscape.grad(arr)
+        with np.errstate(all="ignore"):
+            g = self.landscape.grad(arr)
+        if not np.all(np.isfinite(g)):
+            self.nonfinite += 1
         self.grad_points.append(arr)
         self.grad_values.append(g)
         self.grad_order.append(self.calls)

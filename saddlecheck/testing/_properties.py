@@ -8,6 +8,7 @@ carry the id ``"Alg2"``; the others cite CLAIMS.md section 3.
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from collections.abc import Callable
@@ -21,7 +22,7 @@ from saddlecheck.claims._verdict import Verdict, float_allowance, not_applicable
 from saddlecheck.solver.trace import Trace
 from saddlecheck.testing._landscapes import well_escape_log_bound
 from saddlecheck.testing._problem import BudgetExceeded, GuardCase, GuardProblem, Recorder
-from saddlecheck.testing._reconstruct import reconstruct
+from saddlecheck.testing._reconstruct import hidden_steps, reconstruct
 
 
 @dataclass
@@ -37,7 +38,12 @@ class Run:
     @cached_property
     def trace(self) -> Trace | None:
         p = self.case.params
-        return reconstruct(self.recorder, p.eta, self.returned, self.case.landscape.f)
+        return reconstruct(self.recorder, p.eta, self.returned, self.case.landscape.f, p.t_window)
+
+    @cached_property
+    def hidden(self) -> np.ndarray:
+        """Trace points where a caching implementation may have taken unseen steps."""
+        return hidden_steps(self.recorder, self.trace, self.case.params.eta)
 
     @cached_property
     def episode_log_bound(self) -> float:
@@ -146,6 +152,21 @@ def _escape(run: Run) -> Verdict:
     )  # fmt: skip
 
 
+def _precision(run: Run) -> Verdict:
+    """Queries in float64: in float32 the guard's problems cannot resolve ``r`` or ``f_thres``."""
+    from saddlecheck.testing._diagnose import low_precision, precision_message
+
+    if not run.recorder.grad_points and not run.recorder.f_points:
+        return not_applicable("S6", "D", "the implementation never queried f or grad")
+    low = low_precision(run)
+    if low is None:
+        return Verdict("S6", "D", True, None, None, None, "every query in float64 (or exact)")
+    return Verdict(
+        "S6", "D", False, low[1], 2.0**-53, None,
+        f"queries in {low[0]}: {precision_message(run)} (lhs, rhs: unit round-offs)",
+    )  # fmt: skip
+
+
 def _trace_or_na(run: Run, claim: str) -> Trace | Verdict:
     if run.trace is None:
         why = (
@@ -184,12 +205,19 @@ def _window(trace: Trace, run: Run) -> Verdict:
     p = run.case.params
     tw, k = p.t_window, trace.jump_indices
     gaps = np.diff(k) - 1  # gradient steps between consecutive perturbations
+    # a gap through a fixed point a caching implementation sits on silently: a lower bound
+    hid = run.hidden
+    exact = np.array([not np.any((hid > a) & (hid <= b)) for a, b in itertools.pairwise(k)])
+    gaps = np.where(exact, gaps, np.iinfo(np.int64).max) if gaps.size else gaps
+    note = f"t_window = ceil(t_thres) = {tw}, t_thres = {p.t_thres:.6g}"
     if gaps.size and gaps.min() < tw + 1:
         i = int(np.argmin(gaps))
         return Verdict(
             "Alg2", "P", False, float(gaps[i]), float(tw + 1), float(gaps[i] - tw - 1),
             "perturbations at most once per window: gradient steps between perturbations "
-            ">= t_window + 1", where=f"perturbations at points {int(k[i])} and {int(k[i + 1])}",
+            f">= t_window + 1 ({note})",
+            where=f"perturbations at points {int(k[i])} and {int(k[i + 1])} "
+            f"({int(gaps[i])} gradient steps between them)",
         )  # fmt: skip
     # no missed perturbation: an eligible point with a small gradient must be perturbed
     low = trace.grad_norm < p.g_thres * (1 - float_allowance(1.0))
@@ -208,7 +236,7 @@ def _window(trace: Trace, run: Run) -> Verdict:
             float(trace.grad_norm[j]),
             p.g_thres,
             None,
-            "a point with ||grad|| <= g_thres outside every window was not perturbed",
+            f"a point with ||grad|| <= g_thres outside every window was not perturbed ({note})",
             where=f"point {j}",
         )
     return Verdict(
@@ -218,7 +246,8 @@ def _window(trace: Trace, run: Run) -> Verdict:
         None,
         None,
         None,
-        f"{k.size} perturbation(s), each window >= t_window + 1 = {tw + 1} steps, none missed",
+        f"{k.size} perturbation(s), each window >= t_window + 1 = {tw + 1} steps, none missed "
+        f"({note})",
     )
 
 
@@ -270,11 +299,14 @@ def _return_rule(trace: Trace, run: Run) -> Verdict:
     j = m
     while j > last + 1 and np.array_equal(trace.points[j - 1], trace.points[m]):
         j -= 1
+    if np.any((run.hidden > last) & (run.hidden <= m)) and m <= end:
+        end = m  # a cache hid steps at a fixed point: the count is a lower bound
     if not j <= end <= m:
         return Verdict(
             "Alg2", "P", False, float(m - last - 1), float(p.t_window), None,
             "returned after the wrong number of steps: the termination test is at "
-            "t - t_noise = t_window", where=f"point {m}",
+            f"t - t_noise = t_window = ceil(t_thres) = {p.t_window} (t_thres = {p.t_thres:.6g})",
+            where=f"point {m}",
         )  # fmt: skip
     dec = float(trace.f[end] - trace.f[last])
     return Verdict(
@@ -332,6 +364,9 @@ PROPERTIES: tuple[Property, ...] = (
              "the returned point is certified an eps-SOSP (certify_sosp)", _sosp),
     Property("escape", "T8", "black-box", "saddle",
              "started at an exact strict saddle, the returned point is f_thres lower", _escape),
+    Property("float64", "S6", "trace", "any",
+             "queries made in float64 (CLAIMS.md s.6: f_thres below float32 round-off)",
+             _precision),
     Property("descent", "T2", "trace", "any", "descent lemma at every gradient step",
              _trace_claim(lambda t, run: claims.descent(t, run.case.params), "T2")),
     Property("perturb-small-gradient", "Alg2", "trace", "any",

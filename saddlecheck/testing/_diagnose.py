@@ -1,0 +1,332 @@
+"""The most likely cause of a failed guard property, in one line.
+
+A failing property states what went wrong (its verdict: the inequality, the
+witness); this module says *why it probably went wrong* in the terms of the
+pitfalls of CLAIMS.md section 6: single precision, a wrong step size, a stale
+gradient after a perturbation, the sphere or the cube instead of the ball, the
+last iterate returned instead of ``x_tilde``, no termination rule, ... Each
+detector reads the recorded queries or the reconstructed trace and returns a
+sentence with the numbers that support it, or ``None``; the first that fires
+is the cause. A cause is a diagnosis, not a proof: the verdict is the evidence.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from saddlecheck.claims._verdict import Verdict
+
+_U64 = 2.0**-53
+
+
+def low_precision(run) -> tuple[str, float] | None:
+    """``(name, unit round-off)`` of the coarsest float type the queries used, if below float64."""
+    worst = None
+    for t in run.recorder.dtypes:
+        try:
+            dt = np.dtype(t)
+        except TypeError:
+            continue
+        if dt.kind == "f" and dt.itemsize < 8:
+            u = float(np.finfo(dt).eps) / 2
+            if worst is None or u > worst[1]:
+                worst = (dt.name, u)
+    return worst
+
+
+def precision_message(run) -> str | None:
+    low = low_precision(run)
+    if low is None:
+        return None
+    name, u = low
+    p = run.case.params
+    pts = run.recorder.grad_points or run.recorder.f_points
+    xmax = max((float(np.max(np.abs(x))) for x in pts), default=0.0)
+    fmax = abs(run.case.f0)
+    return (
+        f"{name} arithmetic: queries made in {name} (unit round-off {u:.2g}; at |x_i| = "
+        f"{xmax:.4g} a coordinate moves in steps of {2 * u * xmax:.2g} vs r = {p.r:.3g}, "
+        f"and f = {fmax:.4g} in steps of {2 * u * fmax:.2g} vs f_thres = {p.f_thres:.3g})"
+    )
+
+
+def _gradient_as_point(run) -> str | None:
+    """A query or the returned point equal to a gradient the run received: ``x_tilde = g``."""
+    rec = run.recorder
+    grads = {g.tobytes() for g in rec.grad_values if np.any(g != 0)}
+    if not grads:
+        return None
+    asked = [*rec.f_points, *rec.grad_points]
+    if run.returned is not None:
+        asked.append(run.returned)
+    for x in asked:
+        if x.tobytes() in grads:
+            return (
+                "stores the gradient instead of the point as x_tilde: f, grad or the return "
+                "was asked at a vector grad f returned earlier"
+            )
+    return None
+
+
+def _error(run) -> str | None:
+    if run.error is None:
+        return None
+    if run.error.startswith("did not return"):
+        return (
+            f"no termination rule (or it never fires): {run.error}; the budget is four "
+            "times the gradient queries a correct run needs here, plus 200"
+        )
+    if "non-finite" in run.error or run.recorder.nonfinite:
+        return f"the iterates diverged: {run.error}"
+    return f"the implementation failed: {run.error}"
+
+
+def _grads(run, pts: np.ndarray) -> np.ndarray:
+    return np.atleast_2d(run.case.landscape.grad(pts))
+
+
+def observed_step(run) -> float | None:
+    """The step size most transitions of the run were taken with, if it is not ``c/ell``.
+
+    For each transition ``p -> q`` with ``grad f(p) = g != 0``:
+    ``eta_k = <p - q, g>/||g||^2``; the transition is a step of size ``eta_k`` when
+    ``q = p - eta_k g`` to 1e-9 relative. ``None`` unless at least half of the
+    transitions are such steps with one common ``eta_k`` that differs from ``c/ell``.
+    """
+    t = run.trace
+    if t is None or len(t.f) < 3:
+        return None
+    p, q = t.points[:-1], t.points[1:]
+    with np.errstate(all="ignore"):
+        g = _grads(run, p)
+        gg = np.einsum("ij,ij->i", g, g)
+        ok = gg > 0
+        eta_k = np.where(ok, np.einsum("ij,ij->i", p - q, g) / np.where(ok, gg, 1.0), np.nan)
+        resid = np.linalg.norm(q - (p - eta_k[:, None] * g), axis=1)
+        scale = np.linalg.norm(p, axis=1) + np.abs(eta_k) * np.sqrt(gg) + 1e-300
+        moves = np.linalg.norm(q - p, axis=1) > 1e3 * _U64 * np.linalg.norm(p, axis=1)
+        steps = ok & moves & (resid <= 1e-9 * scale) & np.isfinite(eta_k)
+    n_moves = int(np.count_nonzero(moves))
+    if np.count_nonzero(steps) < max(2, n_moves // 2):
+        return None
+    eta = float(np.median(eta_k[steps]))
+    same = np.abs(eta_k[steps] - eta) <= 1e-6 * abs(eta)
+    expected = run.case.params.eta
+    if np.count_nonzero(same) < max(2, n_moves // 2) or abs(eta - expected) <= 1e-6 * expected:
+        return None
+    return eta
+
+
+def _step_size(run) -> str | None:
+    eta = observed_step(run)
+    if eta is None:
+        return None
+    p = run.case.params
+    return (
+        f"wrong step size: eta observed = {eta:.6g} vs c/ell = {p.eta:.6g} (ratio "
+        f"{eta / p.eta:.4g}); every step of another size reads as a perturbation"
+    )
+
+
+def _jumps(run):
+    t = run.trace
+    if t is None or t.jump_indices.size == 0:
+        return None
+    k = t.jump_indices
+    return k, t.points[k], t.points[k + 1] - t.points[k]
+
+
+def _stale(run) -> str | None:
+    """A step from ``x_tilde + xi`` taken with ``grad f(x_tilde)``: the jump is ``xi - eta g``."""
+    j = _jumps(run)
+    if j is None:
+        return None
+    k, xt, xi = j
+    p = run.case.params
+    g = _grads(run, xt)
+    fixed = xi + p.eta * g
+    n, nf = np.linalg.norm(xi, axis=1), np.linalg.norm(fixed, axis=1)
+    tol = 1 + 1e-6
+    if np.max(n) > p.r * tol and np.max(nf) <= p.r * tol:
+        i = int(np.argmax(n))
+        return (
+            f"stale gradient after a perturbation: the step from x_tilde + xi was taken with "
+            f"grad f(x_tilde) (at point {int(k[i])}: ||x_(t+1) - x_tilde|| = {n[i]:.4g} > r = "
+            f"{p.r:.4g}, but ||x_(t+1) - x_tilde + eta grad f(x_tilde)|| = {nf[i]:.4g} <= r)"
+        )
+    gn = np.linalg.norm(g, axis=1)
+    use = gn > 0
+    if np.count_nonzero(use) < 3:
+        return None
+    d = xi.shape[1]
+    gh = g[use] / gn[use, None]
+    sd = p.r / math.sqrt(d + 2) * math.sqrt(np.count_nonzero(use))  # sd of sum <xi, g^>
+    z = float(np.sum(np.einsum("ij,ij->i", xi[use], gh))) / sd
+    z_fixed = float(np.sum(np.einsum("ij,ij->i", fixed[use], gh))) / sd
+    if z < -6 and abs(z_fixed) < 4:
+        return (
+            "stale gradient after a perturbation: the jumps x_(t+1) - x_tilde lean along "
+            f"-grad f(x_tilde) (z = {z:.1f} over {int(np.count_nonzero(use))} perturbations; "
+            f"{z_fixed:.1f} once -eta grad f(x_tilde) is added back)"
+        )
+    return None
+
+
+def _radius(run, xis: np.ndarray) -> str | None:
+    p = run.case.params
+    n = np.linalg.norm(xis, axis=1)
+    top = float(np.max(n))
+    if top > p.r * (1 + 1e-6):
+        if top <= 1.0 + 1e-9 and top > 10 * p.r:
+            return (
+                f"xi not scaled by r: ||xi|| up to {top:.4g} = {top / p.r:.4g} r (radius "
+                "drawn as U^(1/d) instead of r U^(1/d)?)"
+            )
+        return (
+            f"perturbation radius too large: ||xi|| up to {top:.4g} = {top / p.r:.4g} r, "
+            f"r = g_thres/ell = {p.r:.4g} (r overridden, or chi = 3 max(log(d ell Delta_f "
+            f"/(c eps^2 delta)), 4) computed differently: chi = {p.chi:.4g} here)"
+        )
+    return None
+
+
+def _law(run, xis: np.ndarray) -> str | None:
+    p = run.case.params
+    n = np.linalg.norm(xis, axis=1)
+    d = xis.shape[1]
+    if np.min(n) >= p.r * (1 - 1e-6):
+        return f"sphere instead of ball: every ||xi|| equals r = {p.r:.4g} ({len(n)} samples)"
+    if d >= 2 and np.max(np.abs(xis)) <= p.r / math.sqrt(d) * (1 + 1e-9):
+        return (
+            f"cube instead of ball: every |xi_i| <= r/sqrt(d) = {p.r / math.sqrt(d):.4g} over "
+            f"{len(n)} samples (uniform in the cube inscribed in the ball)"
+        )
+    u = (n / p.r) ** d
+    if abs(float(np.mean(u)) - 0.5) > 4 / math.sqrt(12 * len(u)):
+        return (
+            f"radius law wrong: mean of (||xi||/r)^d is {float(np.mean(u)):.3g}, 1/2 for the "
+            "ball (radius r U instead of r U^(1/d)?)"
+        )
+    return None
+
+
+def _window(run, verdict: Verdict) -> str | None:
+    p = run.case.params
+    ceil_note = f"t_window = ceil(t_thres) = {p.t_window}, t_thres = {p.t_thres:.6g}"
+    if (
+        verdict.lhs is not None
+        and verdict.rhs is not None
+        and "between perturbations" in (verdict.message)
+    ):
+        return (
+            f"perturbs more often than once per window: {int(verdict.lhs)} gradient steps "
+            f"between perturbations, Algorithm 2 needs t_window + 1 = {p.t_window + 1} "
+            f"({ceil_note})"
+        )
+    if "not perturbed" in verdict.message:
+        return f"the perturbation rule does not fire where it should ({ceil_note})"
+    return None
+
+
+def window_steps_cause(run, steps: int) -> str:
+    """Why a window ended after ``steps`` gradient steps instead of ``t_window``."""
+    p = run.case.params
+    tw = p.t_window
+    if steps == math.floor(p.t_thres) and steps != tw:
+        return (
+            f"t_window = floor(t_thres) = {steps} instead of ceil(t_thres) = {tw} (t_thres = "
+            f"{p.t_thres:.6g}): a failure, not a convention: Algorithm 2 tests t - t_noise = "
+            "t_thres, first reached at the integer ceil(t_thres), and the escape lemma needs "
+            "t_thres steps"
+        )
+    if steps < tw:
+        return (
+            f"window too short: the termination test came after {steps} steps, not t_window = "
+            f"ceil(t_thres) = {tw} (t_thres = {p.t_thres:.6g}: clipped, or chi/c/ell differ)"
+        )
+    return (
+        f"no termination rule at the window's end: the run went on {steps} steps after the "
+        f"perturbation, t_window = ceil(t_thres) = {tw} (t_thres = {p.t_thres:.6g})"
+    )
+
+
+def _returned(run) -> str | None:
+    t = run.trace
+    if t is None or run.returned is None or t.jump_indices.size == 0:
+        return None
+    last = int(t.jump_indices[-1])
+    x = run.returned
+    if np.allclose(x, t.points[last], rtol=4 * _U64, atol=0.0):
+        return None
+    if np.array_equal(x, t.points[last + 1]):
+        return "returns the perturbed point x_tilde + xi instead of x_tilde"
+    if np.array_equal(x, t.points[-1]):
+        steps = len(t.f) - 1 - (last + 1)
+        if steps > run.case.params.t_window + 1:
+            return window_steps_cause(run, steps) + "; returns the last iterate"
+        return "returns the last iterate x_t instead of x_tilde"
+    g = _grads(run, t.points)
+    close = np.flatnonzero(np.all(np.isclose(g, x, rtol=1e-12, atol=0.0), axis=1))
+    if close.size:
+        return (
+            f"stores the gradient instead of the point as x_tilde: the returned point is "
+            f"grad f at point {int(close[0])}"
+        )
+    return "returns a point that is not x_tilde of the last perturbation"
+
+
+def _never_perturbs(run) -> str | None:
+    t = run.trace
+    if t is not None and t.jump_indices.size == 0:
+        return "never perturbs: plain gradient descent stalls at a saddle"
+    return None
+
+
+def likely_cause(name: str, runs: list, verdict: Verdict) -> str:
+    """The most likely cause of ``verdict`` (property ``name`` failed on ``runs``), one line."""
+    run = runs[0]
+    with np.errstate(all="ignore"):
+        for r in runs:
+            msg = precision_message(r) or _gradient_as_point(r) or _error(r)
+            if msg:
+                return msg
+        msg = _step_size(run)
+        if msg:
+            return msg
+        if name in ("radius", "radius-law", "perturbation-cost"):
+            msg = _stale(run)
+            if msg:
+                return msg
+            xis = [r.trace.xis() for r in runs if r.trace is not None and r.trace.jump_indices.size]
+            if xis:
+                pooled = np.concatenate(xis, axis=0)
+                msg = _radius(run, pooled) or (_law(run, pooled) if name == "radius-law" else None)
+                if msg:
+                    return msg
+        if name == "window-rule":
+            msg = _window(run, verdict)
+            if msg:
+                return msg
+        if name == "perturb-small-gradient":
+            return (
+                "perturbs where ||grad f|| > g_thres (the gradient test missing, or g_thres = "
+                f"sqrt(c) eps/chi^2 = {run.case.params.g_thres:.3g} computed differently)"
+            )
+        msg = _returned(run)
+        if msg:
+            return msg
+        if name == "return-rule" and "wrong number of steps" in verdict.message:
+            return window_steps_cause(run, int(verdict.lhs))
+        msg = _stale(run) or _never_perturbs(run)
+        if msg:
+            return msg
+        t = run.trace
+        if t is not None:
+            xis = t.xis()
+            if xis is not None and len(xis):
+                msg = _radius(run, xis)
+                if msg:
+                    return msg
+    return "no single cause identified: see the evidence below"
