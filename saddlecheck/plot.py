@@ -7,9 +7,11 @@ and closes it. The figures draw float64 evaluations of ``f`` for display
 only; what they mark as *certified* (critical points, the strict-saddle
 covering) comes from the proofs passed in.
 
-Artists carry a ``gid`` so tests (and users) can find them: one
-``"critical-point"`` marker per critical point, ``"covering"`` for the shaded
-leaf boxes, ``"perturbation"`` for perturbation events.
+Artists carry a ``gid``: ``"critical-point"`` (one marker per critical point),
+``"unresolved"`` (hatched regions a search left open, drawn *below* the proved
+markers), ``"covering"`` (shaded leaf boxes), ``"perturbation"``, and ``"box"``
+(the box's outline when a trajectory leaves it: the view widens to show the
+path and the returned point). Contour levels are quantiles of the values.
 """
 
 from __future__ import annotations
@@ -67,7 +69,7 @@ def save(fig, path: str | os.PathLike, dpi: int = 110) -> str:
 def _grid_values(obj, box, resolution: int):
     import sympy
 
-    (x0, x1), (y0, y1) = ((float(lo), float(hi)) for lo, hi in box.intervals)
+    (x0, x1), (y0, y1) = _limits(box)
     xs = np.linspace(x0, x1, resolution)
     ys = np.linspace(y0, y1, resolution)
     X, Y = np.meshgrid(xs, ys)
@@ -77,17 +79,54 @@ def _grid_values(obj, box, resolution: int):
     return X, Y, Z
 
 
+def _limits(box) -> tuple[tuple[float, float], tuple[float, float]]:
+    """``((x0, x1), (y0, y1))`` of a Box or of such a pair of float pairs."""
+    intervals = getattr(box, "intervals", box)
+    return tuple((float(lo), float(hi)) for lo, hi in intervals)
+
+
 def _levels(Z: np.ndarray, n: int = 25) -> np.ndarray | int:
-    """Evenly spaced contour levels up to the 90th percentile (steep walls do not crowd them)."""
+    """Contour levels at quantiles of the values: they follow the values' spread.
+
+    Linear levels put most lines on the steep walls of a quartic and leave the
+    basins, saddles and minima in one colour; quantile levels give each band
+    about the same share of the picture. Returns strictly increasing levels
+    (ties removed), or ``n`` when the values are constant or not finite.
+    """
     finite = Z[np.isfinite(Z)]
     if finite.size == 0:
         return n
-    lo, hi = float(finite.min()), float(np.quantile(finite, 0.9))
-    if not hi > lo:
-        hi = float(finite.max())
-    if not hi > lo:
-        return n
-    return np.linspace(lo, hi, n)
+    levels = np.unique(np.quantile(finite, np.linspace(0.0, 0.97, n)))
+    if levels.size < 3:
+        lo, hi = float(finite.min()), float(finite.max())
+        return np.linspace(lo, hi, n) if hi > lo else n
+    return levels
+
+
+def _view(box, trajectory: object | None, pad: float = 0.05):
+    """The box, widened to hold a trajectory's path, its start and its returned point."""
+    if box is None:  # around the trajectory alone
+        (x0, x1), (y0, y1) = ((np.inf, -np.inf), (np.inf, -np.inf))
+    else:
+        (x0, x1), (y0, y1) = _limits(box)
+    if trajectory is None:
+        return (x0, x1), (y0, y1)
+    vec = lambda v: np.asarray([float(c) for c in v])  # noqa: E731
+    pts = [vec(trajectory.x0), vec(trajectory.x)]
+    pts += [vec(ev.x_tilde) + vec(ev.xi) for ev in getattr(trajectory, "perturbations", ())]
+    if getattr(trajectory, "path", None) is not None:
+        pts.append(np.asarray(trajectory.path, dtype=float).reshape(-1, 2))
+    allp = np.vstack([p.reshape(-1, 2) for p in pts])
+    allp = allp[np.all(np.isfinite(allp), axis=1)]
+    if allp.size == 0:
+        return (x0, x1), (y0, y1)
+    lo, hi = allp.min(axis=0), allp.max(axis=0)
+    if lo[0] >= x0 and hi[0] <= x1 and lo[1] >= y0 and hi[1] <= y1:
+        return (x0, x1), (y0, y1)
+    lo, hi = np.minimum(lo, [x0, y0]), np.maximum(hi, [x1, y1])
+    pad = (hi - lo) * pad
+    return (float(lo[0] - pad[0]), float(hi[0] + pad[0])), (float(lo[1] - pad[1]),
+                                                            float(hi[1] + pad[1]))  # fmt: skip
 
 
 def landscape(
@@ -120,24 +159,40 @@ def landscape(
     fig = None
     if ax is None:
         fig, ax = _figure()
-    X, Y, Z = _grid_values(obj, box, resolution)
+    view = _view(box, trajectory)
+    X, Y, Z = _grid_values(obj, view, resolution)
     levels = _levels(Z)
     if covering is not None:  # the shading is the covering; white = not examined
         ax.contour(X, Y, Z, levels=levels, colors="k", linewidths=0.4, alpha=0.6, zorder=3)
         draw_covering(ax, covering)
     else:
-        cs = ax.contourf(X, Y, Z, levels=levels, cmap="viridis", alpha=0.9, extend="max")
+        from matplotlib.colors import BoundaryNorm
+
+        norm = None
+        if not isinstance(levels, int):  # one colour step per band, however uneven the levels
+            norm = BoundaryNorm(levels, ncolors=256, extend="max")
+        cs = ax.contourf(X, Y, Z, levels=levels, cmap="viridis", norm=norm, alpha=0.9,
+                         extend="max")  # fmt: skip
         ax.contour(X, Y, Z, levels=levels, colors="k", linewidths=0.3, alpha=0.4)
         if colorbar:
-            (fig or ax.figure).colorbar(cs, ax=ax, shrink=0.8, label="f", format="%.3g")
+            (fig or ax.figure).colorbar(cs, ax=ax, shrink=0.8, label="f (quantile levels)",
+                                        format="%.3g")  # fmt: skip
+    if view != _limits(box):
+        from matplotlib.patches import Rectangle
+
+        (bx0, bx1), (by0, by1) = _limits(box)
+        ax.add_patch(Rectangle((bx0, by0), bx1 - bx0, by1 - by0, fill=False, ls="--", lw=1.2,
+                               edgecolor="#b2182b", zorder=3, gid="box",
+                               label="box (constants proved here)"))  # fmt: skip
     if trajectory is not None:
         draw_trajectory(ax, trajectory)
     if critical is not None:
+        draw_unresolved(ax, getattr(critical, "unresolved", ()) or ())
         draw_critical_points(ax, critical)
     names = obj.variable_names
     ax.set_xlabel(names[0])
     ax.set_ylabel(names[1])
-    (x0, x1), (y0, y1) = ((float(lo), float(hi)) for lo, hi in box.intervals)
+    (x0, x1), (y0, y1) = view
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     ax.set_title(title or f"f = {obj.to_string()}", fontsize=9)
@@ -156,13 +211,43 @@ def _legend(ax) -> None:
 
 
 def draw_critical_points(ax, points: Iterable) -> int:
-    """One marker per certified critical point (gid ``"critical-point"``); returns the count."""
+    """One marker per certified critical point (gid ``"critical-point"``); returns the count.
+
+    Proved minima, saddles and maxima are drawn on top (zorder 7); a point
+    only known as ``"degenerate"`` gets a smaller hollow marker below them, so
+    it never hides a proved point next to it.
+    """
     n = 0
     for p in points:
         marker, colour, label = KIND_STYLE.get(p.kind, KIND_STYLE["degenerate"])
         cx, cy = (float(v) for v in p.enclosure.midpoint())
-        ax.plot([cx], [cy], linestyle="none", marker=marker, markersize=11, color=colour,
-                markeredgecolor="k", label=label, gid="critical-point", zorder=5)  # fmt: skip
+        proved = p.kind in ("min", "strict_saddle", "max")
+        ax.plot([cx], [cy], linestyle="none", marker=marker, markersize=11 if proved else 8,
+                color=colour, markerfacecolor=colour if proved else "none",
+                markeredgecolor="k" if proved else colour, markeredgewidth=1 if proved else 2,
+                label=label, gid="critical-point", zorder=7 if proved else 5)  # fmt: skip
+        n += 1
+    return n
+
+
+def draw_unresolved(ax, regions: Iterable) -> int:
+    """Hatched outlines (gid ``"unresolved"``) of the regions a search left open.
+
+    They are drawn below every marker: an unresolved region may hold critical
+    points, but it is not one, and it must not cover a proved minimum.
+    """
+    from matplotlib.patches import Rectangle
+
+    n = 0
+    for r in regions:
+        (x0, x1), (y0, y1) = _limits(r.enclosure)
+        ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, hatch="////",
+                               edgecolor="#8c510a", lw=0.8, zorder=4, gid="unresolved",
+                               label="_unresolved" if n else "unresolved region"))  # fmt: skip
+        if max(x1 - x0, y1 - y0) == 0:  # a point-sized region: a small hollow circle
+            ax.plot([(x0 + x1) / 2], [(y0 + y1) / 2], linestyle="none", marker="o",
+                    markersize=5, markerfacecolor="none", markeredgecolor="#8c510a",
+                    gid="unresolved", zorder=4)  # fmt: skip
         n += 1
     return n
 
@@ -344,13 +429,8 @@ def _path_box(result: object):
     """A box around a run's iterates (when no box was given)."""
     from saddlecheck.box import Box
 
-    pts = [np.asarray(result.x0, dtype=float), np.asarray(result.x, dtype=float)]
-    if result.path is not None:
-        pts.append(np.asarray(result.path, dtype=float).reshape(-1, 2))
-    pts = np.vstack([p.reshape(-1, 2) for p in pts])
-    lo, hi = pts.min(axis=0), pts.max(axis=0)
-    pad = np.maximum((hi - lo) * 0.15, 0.5)
-    return Box([(float(a), float(b)) for a, b in zip(lo - pad, hi + pad, strict=True)])
+    (x0, x1), (y0, y1) = _view(None, result, pad=0.15)
+    return Box([(x0 - 0.5, x1 + 0.5), (y0 - 0.5, y1 + 0.5)])
 
 
 def run_summary(obj, result: object, *, box=None, f_star: float | None = None):
@@ -358,7 +438,10 @@ def run_summary(obj, result: object, *, box=None, f_star: float | None = None):
     if obj.dim != 2:
         return value_history(result, f_star=f_star)
     fig, (left, right) = _figure(ncols=2, size=(12.0, 4.8))
+    title = "trajectory"
+    if getattr(result, "left_box", ()) and box is not None:
+        title += " (left the box: view widened; the dashed outline is the box)"
     landscape(obj, box if box is not None else _path_box(result), trajectory=result, ax=left,
-              title="trajectory", colorbar=False)  # fmt: skip
+              title=title, colorbar=False)  # fmt: skip
     value_history(result, f_star=f_star, ax=right)
     return fig

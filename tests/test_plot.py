@@ -170,3 +170,68 @@ def test_run_summary_in_higher_dimension_is_the_value_history():
     fig = plot.run_summary(obj, res)
     assert len(fig.axes) == 1 and fig.axes[0].get_xlabel() == "iteration t"
     matplotlib.pyplot.close(fig)
+
+
+# ---------------------------------------------------------- issue 16: figures that show the run
+
+
+def test_a_run_that_leaves_the_box_is_drawn_whole(tmp_path):
+    from saddlecheck.solver.algorithms import pgd
+
+    obj = sc.Objective("(x - 3)**2/2 + y**2/2")
+    box = sc.Box([(-1, 1), (-1, 1)])
+    res = pgd(obj, [0, 0], eps=0.1, ell=1, rho=1, delta_f=5, box=box, seed=0, keep_path=True)
+    assert res.left_box and float(res.x[0]) > 2  # the minimum (3, 0) is outside the box
+    fig = plot.run_summary(obj, res, box=box)
+    left = fig.axes[0]
+    (x0, x1), (y0, y1) = left.get_xlim(), left.get_ylim()
+    for p in [*res.path, res.x]:  # every iterate and the returned point are on the canvas
+        assert x0 <= float(p[0]) <= x1 and y0 <= float(p[1]) <= y1
+    assert [p for p in left.patches if p.get_gid() == "box"], "the box's outline is drawn"
+    _png(fig, tmp_path / "left.png")
+    inside = plot.run_summary(TOY, pgd(TOY, [0, 0], eps=0.01, ell=11, rho=12, delta_f=0.25,
+                                       box=BOX, seed=1, keep_path=True), box=BOX)  # fmt: skip
+    assert inside.axes[0].get_xlim() == (-2.0, 2.0)  # a run inside the box: the box is the view
+    assert not [p for p in inside.axes[0].patches if p.get_gid() == "box"]
+    matplotlib.pyplot.close(inside)
+
+
+def test_contour_levels_follow_the_values_spread():
+    # a landscape with steep walls: linear levels would put nearly all lines on the walls
+    xs = np.linspace(-2, 2, 101)
+    X, Y = np.meshgrid(xs, xs)
+    Z = (X**2 + Y**2 - 1) ** 4
+    levels = plot._levels(Z)
+    assert np.all(np.diff(levels) > 0)
+    below_median = int(np.sum(levels <= np.median(Z)))
+    assert below_median >= len(levels) // 2 - 1  # about half the lines where half the area is
+    linear = np.linspace(Z.min(), np.quantile(Z, 0.9), 25)
+    assert int(np.sum(linear <= np.median(Z))) < below_median  # what the old levels did
+    assert plot._levels(np.zeros((5, 5))) == 25  # constant values: matplotlib's default
+
+
+class _Points(list):
+    """A stand-in for CriticalPoints: proved points plus unresolved regions."""
+
+    def __init__(self, points, unresolved):
+        super().__init__(points)
+        self.unresolved = unresolved
+
+
+def test_unresolved_regions_never_cover_a_proved_minimum():
+    from types import SimpleNamespace
+
+    obj = sc.Objective("(1 - x)**2 + 100*(y - x**2)**2")  # Rosenbrock: one minimum at (1, 1)
+    box = sc.Box([(-2, 2), (-1, 3)])
+    minimum = SimpleNamespace(enclosure=sc.Box([(1, 1), (1, 1)]), kind="min")
+    region = SimpleNamespace(enclosure=sc.Box([("0.99", "1.01"), ("0.98", "1.02")]))
+    fig = plot.landscape(obj, box, critical=_Points([minimum], [region]))
+    ax = fig.axes[0]
+    marks = [a for a in ax.lines if a.get_gid() == "critical-point"]
+    regions = [a for a in ax.patches if a.get_gid() == "unresolved"]
+    assert len(marks) == 1 and len(regions) == 1
+    assert marks[0].get_marker() == plot.KIND_STYLE["min"][0]
+    assert regions[0].get_zorder() < marks[0].get_zorder()  # drawn below the proved minimum
+    assert not regions[0].get_fill() and regions[0].get_hatch()  # an outline, not a marker
+    assert "unresolved region" in ax.get_legend_handles_labels()[1]
+    matplotlib.pyplot.close(fig)
