@@ -14,9 +14,11 @@ and the gradient enclosure used is their intersection.
 
 The driver processes boxes in fixed-size batches, in a fixed order, and applies
 the per-box function either in this process or through any
-``concurrent.futures.Executor``: the per-box function is pure, the batches do
-not depend on the executor, and the results of a batch are merged in the order
-of its boxes, so the outcome is identical with and without an executor.
+``concurrent.futures.Executor`` (a process pool, or a Dask cluster's
+``client.get_executor()``): the per-box function is pure, the batches do not
+depend on the executor, and the results of a batch are merged in the order of
+its boxes, so the outcome is identical with and without an executor. Inside a
+batch, small chunks are refilled as workers finish (:func:`map_boxes`).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import hashlib
 import math
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -301,6 +303,30 @@ def _run_chunk(func: Callable, job: _Job, params: object, boxes: list[Box]) -> l
     return [func(obj, params, b) for b in boxes]
 
 
+CHUNKS_PER_WORKER = 8
+"""A batch is cut into about this many chunks per worker: a worker that finishes
+early takes the next chunk, so at most one chunk's time is lost at a batch's end."""
+
+IN_FLIGHT_PER_WORKER = 2
+"""Chunks submitted ahead per worker (one running, one queued)."""
+
+
+def workers_of(executor: Executor) -> int:
+    """The number of parallel workers behind ``executor`` (4 when it does not say).
+
+    ``ProcessPoolExecutor``/``ThreadPoolExecutor``: ``_max_workers``; a Dask
+    ``client.get_executor()``: the threads of the cluster's workers.
+    """
+    n = getattr(executor, "_max_workers", None)
+    if n is None:
+        client = getattr(executor, "_client", None)
+        try:
+            n = sum(client.nthreads().values()) if client is not None else None
+        except (OSError, RuntimeError, TimeoutError):  # a client that cannot answer
+            n = None
+    return max(1, int(n or 4))
+
+
 def map_boxes(
     func: Callable,
     obj: Objective,
@@ -316,6 +342,13 @@ def map_boxes(
     ``deadline`` (a :func:`time.monotonic` value) the list may be cut short: it
     then holds the results of a prefix of ``boxes``, and the caller keeps the
     rest as unprocessed.
+
+    With an executor the boxes are cut into small chunks (about
+    :data:`CHUNKS_PER_WORKER` per worker); :data:`IN_FLIGHT_PER_WORKER` chunks
+    per worker are submitted, and each finished chunk is replaced by the next
+    at once (``concurrent.futures.wait(FIRST_COMPLETED)``), so no worker waits
+    for a straggler before the batch's last chunks. Results are stored by chunk
+    index, so their order never depends on which worker finished first.
     """
     if executor is None or len(boxes) < LOCAL_BELOW:
         out = []
@@ -324,26 +357,44 @@ def map_boxes(
                 break
             out.append(func(obj, params, b))
         return out
-    workers = max(1, int(getattr(executor, "_max_workers", 4) or 4))
-    n = min(len(boxes), 2 * workers)
-    size = -(-len(boxes) // n)
+    workers = workers_of(executor)
+    size = max(1, -(-len(boxes) // (CHUNKS_PER_WORKER * workers)))
+    starts = list(range(0, len(boxes), size))
     job = _job(obj)
-    futures = [
-        executor.submit(_run_chunk, func, job, params, boxes[i : i + size])
-        for i in range(0, len(boxes), size)
-    ]
-    out: list = []
-    for k, f in enumerate(futures):
-        if deadline is not None:
-            left = deadline - time.monotonic()
+    done: dict[int, list] = {}
+    pending: dict[Future, int] = {}
+    following = 0
+
+    def submit_next() -> None:
+        nonlocal following
+        i = starts[following]
+        pending[executor.submit(_run_chunk, func, job, params, boxes[i : i + size])] = following
+        following += 1
+
+    while following < len(starts) and len(pending) < IN_FLIGHT_PER_WORKER * workers:
+        submit_next()
+    while pending:
+        left = None if deadline is None else max(deadline - time.monotonic(), 0.0)
+        finished, _ = wait(pending, timeout=left, return_when=FIRST_COMPLETED)
+        if not finished:  # the deadline passed
+            for f in pending:
+                f.cancel()
+            break
+        for f in finished:
+            k = pending.pop(f)
             try:
-                out.extend(f.result(timeout=max(left, 0.0)))
-            except TimeoutError:
-                for g in futures[k:]:
+                done[k] = f.result()
+            except BaseException:  # a worker raised (InputError, ...): stop the others first
+                for g in pending:
                     g.cancel()
-                break
-        else:
-            out.extend(f.result())
+                raise
+            if following < len(starts):
+                submit_next()
+    out: list = []
+    for k in range(len(starts)):
+        if k not in done:
+            break
+        out.extend(done[k])
     return out
 
 
