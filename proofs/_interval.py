@@ -6,7 +6,7 @@ for every point of the balls), and a counterexample is a single rational point
 whose ball evaluation certifies the violation. Precision is python-flint's
 default (53 bits); it is never changed here.
 
-Gotcha (DESIGN.md section 6): ``arb(0, 2)**2`` is ``nan``; squares go through
+Gotcha (python-flint 0.9): ``arb(0, 2)**2`` is ``nan``; squares go through
 :func:`sq`, which is also tighter than ``x * x``.
 """
 

@@ -1,6 +1,6 @@
 """saddlecheck: verified mathematics around perturbed gradient descent.
 
-The public names of DESIGN.md section 4, one per line. Everything else is
+The public names (README, "The API in one screen"), one per line. Everything else is
 private and free to change. Names are imported on first use (PEP 562), so
 ``import saddlecheck`` (and the pytest plugin that pytest loads at every
 start) stays cheap; ``from saddlecheck import Objective`` works as usual.

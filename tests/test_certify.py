@@ -2,7 +2,7 @@
 
 Claims: ``certify_sosp`` is True exactly when ``||grad f(x)|| <= eps`` and
 ``lambda_min(H) >= -sqrt(rho eps)`` are proved, False when one is disproved,
-never wrong; degenerate saddles are eps-SOSPs (DESIGN.md s.1); repeated zero
+never wrong; degenerate saddles are eps-SOSPs (README, "What 'certified' means"); repeated zero
 eigenvalues (matrix factorization's rotations) do not make it undecided;
 ``verify_certificate`` re-proves every stored number and rejects tampering.
 """

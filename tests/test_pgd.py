@@ -46,7 +46,7 @@ positive = st.fractions(min_value=Fraction(1, 1000), max_value=1000)
 
 
 def formulas_50_digits(ell, rho, eps, c, delta, delta_f, dim) -> dict:
-    """Algorithm 2's parameters straight from DESIGN.md s.1, in 50-digit mpmath."""
+    """Algorithm 2's parameters straight from the paper's Algorithm 2, in 50-digit mpmath."""
     with mpmath.workdps(50):
         L, P, E, C, D, F = (
             mpmath.mpf(Fraction(v).numerator) / Fraction(v).denominator

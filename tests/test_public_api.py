@@ -1,4 +1,4 @@
-"""The public surface of DESIGN.md section 4: names, behaviour as written, invariants."""
+"""The public surface (README, "The API in one screen"): names, behaviour as written, invariants."""
 
 import inspect
 import math

@@ -1,6 +1,6 @@
 """Proved enclosures of the smallest eigenvalue of a symmetric matrix.
 
-``lo <= lambda_min(H) <= hi`` is proved as DESIGN.md section 2 asks:
+``lo <= lambda_min(H) <= hi`` is proved as the README's "What 'certified' means" asks:
 
 * **lower bound** ``lo``: ``H - s I`` is proved positive definite for a shift
   ``s`` just below the float estimate of ``lambda_min`` (Rump's ``isspd``, see

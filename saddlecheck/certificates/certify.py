@@ -5,7 +5,7 @@ eps-SOSP of a ``rho``-Hessian-Lipschitz ``f`` when
 
     ``||grad f(x)|| <= eps``  and  ``lambda_min(Hess f(x)) >= -sqrt(rho * eps)``.
 
-A degenerate saddle such as the monkey saddle at 0 *is* one (DESIGN.md s.1).
+A degenerate saddle such as the monkey saddle at 0 *is* one (README, "What 'certified' means").
 :func:`certify_sosp` proves both inequalities or the negation of one of them,
 from exact rational arithmetic (rational objectives: the gradient and Hessian
 at the exact point are rationals) or ball arithmetic (python-flint, no float64

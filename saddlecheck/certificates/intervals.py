@@ -3,7 +3,7 @@
 An interval is a pair ``(lo, hi)`` of ``Fraction``; every operation here is
 exact, and :func:`round_out` widens ends to dyadics of a given length so that
 sizes stay bounded. Nothing here uses python-flint, NumPy or floats: the
-checker shares no arithmetic with the producer (DESIGN.md s.2).
+checker shares no arithmetic with the producer (README, "What 'certified' means").
 """
 
 from __future__ import annotations

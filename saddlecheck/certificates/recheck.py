@@ -1,4 +1,4 @@
-"""Independent re-check of saddlecheck certificates (issue 3, DESIGN.md s.2).
+"""Independent re-check of saddlecheck certificates (issue 3; README, "What 'certified' means").
 
 :func:`verify_certificate` trusts nothing the producer computed: it re-derives
 the gradient and Hessian with SymPy from the stored objective string, evaluates

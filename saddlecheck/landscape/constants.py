@@ -1,7 +1,7 @@
 """Rigorous smoothness constants of an objective over a box.
 
 On a convex region ``f`` is ``ell``-smooth and ``rho``-Hessian Lipschitz when
-(DESIGN.md section 1)
+(by the mean value theorem)
 
     sup ||Hess f(x)||_2 <= ell        and        sup ||D^3 f(x)|| <= rho,
 

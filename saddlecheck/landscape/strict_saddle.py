@@ -1,7 +1,7 @@
 """Decide whether ``f`` is ``(theta, gamma, zeta)``-strict saddle on a box, with a proof.
 
-Jin, Ge, Netrapalli, Kakade, Jordan (ICML 2017), Definition 5 (DESIGN.md
-section 1): ``f`` is ``(theta, gamma, zeta)``-strict saddle when every ``x``
+Jin, Ge, Netrapalli, Kakade, Jordan (ICML 2017), Definition 5
+(the paper's): ``f`` is ``(theta, gamma, zeta)``-strict saddle when every ``x``
 satisfies at least one of
 
     (G) ``||grad f(x)|| >= theta``,

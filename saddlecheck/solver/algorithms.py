@@ -1,7 +1,7 @@
 """The paper's perturbed gradient descent (Algorithm 2), plain GD and PGDli.
 
 Jin, Ge, Netrapalli, Kakade, Jordan, "How to Escape Saddle Points
-Efficiently", ICML 2017, Algorithm 2 (DESIGN.md section 1)::
+Efficiently", ICML 2017, Algorithm 2::
 
     t_noise = -t_thres - 1
     for t = 0, 1, ...:

@@ -1,7 +1,7 @@
 """Algorithm 2's parameters and the explicit iteration bound (Jin et al., ICML 2017).
 
 From the inputs ``ell, rho, eps, c, delta, Delta_f`` and the dimension ``d``
-(DESIGN.md section 1)::
+(the paper's Algorithm 2)::
 
     chi     = 3 * max(log(d * ell * Delta_f / (c * eps^2 * delta)), 4)
     eta     = c / ell
