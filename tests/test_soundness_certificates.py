@@ -33,7 +33,7 @@ from saddlecheck.certificates.certify import (
     certify_strict_saddle_point,
     verify_certificate,
 )
-from saddlecheck.certificates.schema import digest, parse_q, qstr
+from saddlecheck.certificates.schema import digest, fmt, parse_q, qstr
 from saddlecheck.cli import main
 
 TOY = "x**4/4 - x**2/2 + y**2/2"
@@ -277,13 +277,18 @@ def test_exact_number_strings_round_trip_at_any_size():
 # ------------------------------------------------------------------ agreement, fuzzed
 
 
+def _at(expr: sympy.Expr, s: sympy.Symbol, xq: sympy.Rational) -> sympy.Expr:
+    """``expr`` at ``xq``: exact when rational, else to 400 digits."""
+    v = expr.subs(s, xq)
+    return v if v.is_Rational else v.evalf(400)
+
+
 def _oracle(f: str, x: Fraction, eps: Fraction, rho: Fraction) -> bool | None:
     """The eps-SOSP verdict from SymPy at 400 digits, or None within 1e-300 relative."""
     s = sympy.Symbol("x")
     e = sympy.sympify(f)
     xq = sympy.Rational(x.numerator, x.denominator)
-    g = abs(sympy.diff(e, s).subs(s, xq).evalf(400))
-    h = sympy.diff(e, s, 2).subs(s, xq).evalf(400)
+    g, h = abs(_at(sympy.diff(e, s), s, xq)), _at(sympy.diff(e, s, 2), s, xq)
     E, thr = sympy.Rational(eps), -sympy.sqrt(sympy.Rational(rho * eps)).evalf(400)
     tol = sympy.Float("1e-300", 400)
     grad = True if g < E * (1 - tol) else (False if g > E * (1 + tol) else None)
@@ -388,3 +393,52 @@ def test_every_field_of_every_type_is_rejected_without_a_crash(junk):
                 continue
             node[path[-1]] = junk
             assert rejected(resign(data)), (path, junk)
+
+
+def _claims_true(data: dict) -> bool:
+    """Every claim of a 1-D eps-SOSP certificate, checked with SymPy at 400 digits."""
+    s = sympy.Symbol(data["variables"][0])
+    e = sympy.sympify(data["objective"], locals={data["variables"][0]: s})
+    q = parse_q(data["x"][0], "x")
+    xq = sympy.Rational(q.numerator, q.denominator)
+    g, h = abs(_at(sympy.diff(e, s), s, xq)), _at(sympy.diff(e, s, 2), s, xq)
+    rat = [sympy.Rational(parse_q(t, "")) for t in (*data["grad_norm"], *data["lambda_min"])]
+    ev = data["evidence"]
+    shift, bound = (sympy.Rational(parse_q(ev[k][n], "")) for k, n in
+                    (("lower", "shift"), ("upper", "bound")))  # fmt: skip
+    ok = rat[0] <= g <= rat[1] and rat[2] <= h <= rat[3] and shift <= h <= bound
+    eps, rho = parse_q(data["eps"], ""), parse_q(data["rho"], "")
+    truth = _oracle(data["objective"], q, eps, rho)
+    return bool(ok) and (data["holds"] is None or truth is None or data["holds"] is truth)
+
+
+NUMERIC = [("x", 0), ("eps",), ("rho",), ("grad_norm", 0), ("grad_norm", 1), ("lambda_min", 0),
+           ("lambda_min", 1), ("evidence", "lower", "shift"), ("evidence", "upper", "bound"),
+           ("evidence", "grad", "norm2", 0), ("evidence", "grad", "norm2", 1)]  # fmt: skip
+
+
+@settings(max_examples=examples(40))
+@given(
+    f=st.sampled_from(FUNCS),
+    x=st.builds(_scaled, st.integers(-9, 9), st.integers(-30, 30)),
+    path=st.sampled_from(NUMERIC),
+    rel=st.sampled_from([Fraction(1, 2**k) for k in (1, 20, 52, 60, 200)]),
+    sign=st.sampled_from([1, -1]),
+)
+def test_forged_numbers_verify_only_when_every_claim_is_true(f, x, path, rel, sign):
+    """Move one stored number by a relative ``rel`` (or by ``rel`` when it is 0), re-sign:
+    if the checker still accepts, every claim of the forgery must be true."""
+    try:
+        c = certify_sosp(f, [x], eps=Fraction(1, 10**6), rho=1)
+    except InputError:
+        return
+    data = json.loads(c.to_json())
+    node = data
+    for k in path[:-1]:
+        node = node[k]
+    old = parse_q(node[path[-1]], "")
+    new = old + sign * (abs(old) * rel if old else rel)
+    node[path[-1]] = qstr(new)
+    if not rejected(resign(data)):
+        note(f"accepted forgery {path} {fmt(old)} -> {fmt(new)}")
+        assert _claims_true(data), (path, fmt(old), fmt(new))
