@@ -39,6 +39,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from fractions import Fraction
+from math import inf
 
 import numpy as np
 
@@ -178,12 +179,18 @@ def critical_points(
 
     known = found.known
 
-    def report(phase: str) -> None:
-        if progress is not None:
+    settled = [0.0]
+
+    def report(phase: str, extra: int = 0) -> None:
+        """Call ``progress``; the settled share is recomputed between batches only."""
+        if progress is None:
+            return
+        if extra == 0:
             left = sum(_volume(b, axes) for b in queue) + sum(_volume(b, axes) for b in leaves)
-            progress({"phase": phase, "boxes": processed, "frontier": len(queue),
-                      "found": len(zeros), "settled_fraction": max(0.0, 1 - left / total),
-                      "elapsed": time.monotonic() - start})  # fmt: skip
+            settled[0] = max(0.0, 1 - left / total)
+        progress({"phase": phase, "boxes": processed + extra, "frontier": len(queue),
+                  "found": len(zeros), "settled_fraction": settled[0],
+                  "elapsed": time.monotonic() - start})  # fmt: skip
 
     timed_out = False
     while queue and processed < max_boxes:
@@ -195,7 +202,8 @@ def critical_points(
             b = queue.popleft()
             if not known(b):
                 batch.append(b)
-        results = _bnb.map_boxes(_step, obj, params, batch, executor, deadline)
+        tick = None if progress is None else (lambda k: report("critical_points", k))
+        results = _bnb.map_boxes(_step, obj, params, batch, executor, deadline, tick)
         if len(results) < len(batch):
             timed_out = True
             queue.extendleft(reversed(batch[len(results) :]))
@@ -232,14 +240,25 @@ def critical_points(
     points = [p for p in points if p.kind != "undecided"]
     for group in _bnb.clusters(leaves):
         members = [leaves[i] for i in group]
-        late = deadline is not None and time.monotonic() > deadline
-        c = settle_cluster(obj, members, mw, analyse=not late)
-        _add_cluster(c, box, points, regions, zeros)
+        if deadline is not None and time.monotonic() > deadline:
+            regions.append(
+                UnresolvedRegion(
+                    _bnb.hull(members),
+                    len(members),
+                    (-inf, inf),
+                    None,
+                    None,
+                    True,
+                    "at min_width, not analysed (time limit reached)",
+                )
+            )
+            continue  # fmt: skip
+        _add_cluster(settle_cluster(obj, members, mw), box, points, regions, zeros)
     for group in _bnb.clusters(leftover):
         members = [leftover[i] for i in group]
         why = "time limit" if status == "time limit" else f"max_boxes={max_boxes}"
         regions.append(UnresolvedRegion(_bnb.hull(members), len(members),
-                                        (float("-inf"), float("inf")), None, None, False,
+                                        (-inf, inf), None, None, False,
                                         f"not examined ({why} reached)"))  # fmt: skip
     if regions and status == "complete":
         status = "unresolved"
