@@ -17,7 +17,10 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
-import torch
+try:  # the torch half needs PyTorch, the JAX half JAX and optax: each is optional
+    import torch
+except ImportError:  # pragma: no cover - exercised only where torch is missing
+    torch = None
 
 
 def constants(ell, rho, eps, c, delta, delta_f, dim):
@@ -33,7 +36,7 @@ def _problem_constants(problem):
                      problem.delta_f, problem.dim)  # fmt: skip
 
 
-class TorchPGD(torch.optim.Optimizer):
+class TorchPGD(torch.optim.Optimizer if torch is not None else object):
     """Perturbed gradient descent as a torch optimizer (one parameter tensor)."""
 
     def __init__(self, params, *, ell, rho, eps, c, delta, delta_f, dim, generator=None):

@@ -17,6 +17,7 @@ import math
 import numpy as np
 
 from saddlecheck.claims._verdict import Verdict
+from saddlecheck.testing._reconstruct import is_gd_step
 
 _U64 = 2.0**-53
 
@@ -55,19 +56,31 @@ def precision_message(run) -> str | None:
 def _gradient_as_point(run) -> str | None:
     """A query or the returned point equal to a gradient the run received: ``x_tilde = g``."""
     rec = run.recorder
-    grads = {g.tobytes() for g in rec.grad_values if np.any(g != 0)}
+    grads = {g.tobytes() for g in rec.grad_values if np.any(g != 0) and np.all(np.isfinite(g))}
     if not grads:
         return None
     asked = [*rec.f_points, *rec.grad_points]
     if run.returned is not None:
         asked.append(run.returned)
     for x in asked:
-        if x.tobytes() in grads:
+        if np.all(np.isfinite(x)) and x.tobytes() in grads:
             return (
                 "stores the gradient instead of the point as x_tilde: f, grad or the return "
                 "was asked at a vector grad f returned earlier"
             )
     return None
+
+
+def _diverged(run) -> str | None:
+    rec = run.recorder
+    if not rec.nonfinite:
+        return None
+    pts = [x for x in rec.grad_points if np.all(np.isfinite(x))]
+    top = max((float(np.linalg.norm(x)) for x in pts), default=float("nan"))
+    return (
+        f"the iterates diverged: f or grad overflowed at {rec.nonfinite} queries (largest "
+        f"finite ||x|| = {top:.3g}); check the step size eta = c/ell"
+    )
 
 
 def _error(run) -> str | None:
@@ -179,7 +192,7 @@ def _radius(run, xis: np.ndarray) -> str | None:
     n = np.linalg.norm(xis, axis=1)
     top = float(np.max(n))
     if top > p.r * (1 + 1e-6):
-        if top <= 1.0 + 1e-9 and top > 10 * p.r:
+        if 0.25 < top <= 1.0 + 1e-9 and top > 10 * p.r:
             return (
                 f"xi not scaled by r: ||xi|| up to {top:.4g} = {top / p.r:.4g} r (radius "
                 "drawn as U^(1/d) instead of r U^(1/d)?)"
@@ -262,7 +275,8 @@ def _returned(run) -> str | None:
         return None
     if np.array_equal(x, t.points[last + 1]):
         return "returns the perturbed point x_tilde + xi instead of x_tilde"
-    if np.array_equal(x, t.points[-1]):
+    g_end = run.case.landscape.grad(t.points[-1])
+    if np.array_equal(x, t.points[-1]) or is_gd_step(t.points[-1], g_end, x, run.case.params.eta):
         steps = len(t.f) - 1 - (last + 1)
         if steps > run.case.params.t_window + 1:
             return window_steps_cause(run, steps) + "; returns the last iterate"
@@ -277,6 +291,34 @@ def _returned(run) -> str | None:
     return "returns a point that is not x_tilde of the last perturbation"
 
 
+def _large_gradient(run) -> str | None:
+    t = run.trace
+    if t is None or t.jump_indices.size == 0:
+        return None
+    k = t.jump_indices
+    gn = t.grad_norm[k]
+    p = run.case.params
+    if np.max(gn) > p.g_thres * (1 + 1e-9):
+        i = int(np.argmax(gn))
+        return (
+            f"perturbs where ||grad f|| > g_thres: ||grad f(x_tilde)|| = {gn[i]:.3g} at point "
+            f"{int(k[i])}, g_thres = sqrt(c) eps/chi^2 = {p.g_thres:.3g}"
+        )
+    return None
+
+
+def _window_length(run) -> str | None:
+    """The last window's length, when the run returned after the wrong number of steps."""
+    t = run.trace
+    if t is None or run.returned is None or t.jump_indices.size == 0:
+        return None
+    last = int(t.jump_indices[-1])
+    steps = len(t.f) - 1 - (last + 1)
+    if steps == run.case.params.t_window or np.any(run.hidden > last):
+        return None
+    return window_steps_cause(run, steps)
+
+
 def _never_perturbs(run) -> str | None:
     t = run.trace
     if t is not None and t.jump_indices.size == 0:
@@ -285,48 +327,57 @@ def _never_perturbs(run) -> str | None:
 
 
 def likely_cause(name: str, runs: list, verdict: Verdict) -> str:
-    """The most likely cause of ``verdict`` (property ``name`` failed on ``runs``), one line."""
+    """The most likely cause of ``verdict`` (property ``name`` failed on ``runs``), one line.
+
+    Causes that explain every symptom come first (single precision, the gradient
+    stored as ``x_tilde``, a wrong step size), then the failing property's own
+    (the sampler, the window, the return), then the run's other faults.
+    """
     run = runs[0]
     with np.errstate(all="ignore"):
         for r in runs:
-            msg = precision_message(r) or _gradient_as_point(r) or _error(r)
+            msg = precision_message(r) or _gradient_as_point(r)
             if msg:
                 return msg
-        msg = _step_size(run)
+        msg = _step_size(run) or _diverged(run) or _specific(name, runs, verdict)
         if msg:
             return msg
-        if name in ("radius", "radius-law", "perturbation-cost"):
-            msg = _stale(run)
+        for r in runs:
+            msg = _error(r)
             if msg:
                 return msg
-            xis = [r.trace.xis() for r in runs if r.trace is not None and r.trace.jump_indices.size]
-            if xis:
-                pooled = np.concatenate(xis, axis=0)
-                msg = _radius(run, pooled) or (_law(run, pooled) if name == "radius-law" else None)
-                if msg:
-                    return msg
-        if name == "window-rule":
-            msg = _window(run, verdict)
+        for detect in (_large_gradient, _returned, _window_length, _stale, _never_perturbs):
+            msg = detect(run)
             if msg:
                 return msg
-        if name == "perturb-small-gradient":
-            return (
-                "perturbs where ||grad f|| > g_thres (the gradient test missing, or g_thres = "
-                f"sqrt(c) eps/chi^2 = {run.case.params.g_thres:.3g} computed differently)"
-            )
-        msg = _returned(run)
-        if msg:
-            return msg
-        if name == "return-rule" and "wrong number of steps" in verdict.message:
-            return window_steps_cause(run, int(verdict.lhs))
-        msg = _stale(run) or _never_perturbs(run)
-        if msg:
-            return msg
         t = run.trace
-        if t is not None:
-            xis = t.xis()
-            if xis is not None and len(xis):
-                msg = _radius(run, xis)
-                if msg:
-                    return msg
+        xis = t.xis() if t is not None else None
+        if xis is not None and len(xis):
+            msg = _radius(run, xis)
+            if msg:
+                return msg
     return "no single cause identified: see the evidence below"
+
+
+def _specific(name: str, runs: list, verdict: Verdict) -> str | None:
+    run = runs[0]
+    if name in ("radius", "radius-law", "perturbation-cost"):
+        msg = _stale(run)
+        if msg:
+            return msg
+        xis = [r.trace.xis() for r in runs if r.trace is not None and r.trace.jump_indices.size]
+        if xis:
+            pooled = np.concatenate(xis, axis=0)
+            msg = _radius(run, pooled) or (_law(run, pooled) if name == "radius-law" else None)
+            if msg:
+                return msg
+    if name == "window-rule":
+        return _window(run, verdict)
+    if name == "perturb-small-gradient":
+        return _large_gradient(run)
+    if name == "return-rule":
+        msg = _returned(run)
+        if msg is None and "wrong number of steps" in verdict.message:
+            msg = window_steps_cause(run, int(verdict.lhs))
+        return msg
+    return None

@@ -47,15 +47,24 @@ def is_gd_step(p: np.ndarray, g: np.ndarray, q: np.ndarray, eta: float) -> bool:
     return bool(np.all(np.abs(q - step) <= tol))
 
 
+def gd_steps(P: np.ndarray, G: np.ndarray, eta: float) -> np.ndarray:
+    """:func:`is_gd_step` for every transition ``P[k] -> P[k+1]`` with gradients ``G[k]``."""
+    if len(P) < 2:
+        return np.zeros(0, dtype=bool)
+    p, g = P[:-1], G[: len(P) - 1]
+    step = p - eta * g
+    tol = 8 * UNIT_ROUNDOFF * (np.abs(p) + np.abs(eta * g)) + 1e-300
+    return np.all(np.abs(P[1:] - step) <= tol, axis=1)
+
+
 def _window_complete(points: list, grads: list, eta: float, t_window: int | None) -> bool:
     """Whether the chain already holds ``t_window`` gradient steps after its last jump."""
     if t_window is None:
         return True
-    last = -1
-    for k in range(len(points) - 1):
-        if not is_gd_step(points[k], grads[k], points[k + 1], eta):
-            last = k
-    return last >= 0 and len(points) - 1 - (last + 1) >= t_window
+    if len(points) < 2:
+        return False
+    jumps = np.flatnonzero(~gd_steps(np.array(points), np.array(grads[: len(points) - 1]), eta))
+    return jumps.size > 0 and len(points) - 1 - (int(jumps[-1]) + 1) >= t_window
 
 
 def _unhide(points: list, grads: list, eta: float) -> tuple[list, list]:
@@ -123,26 +132,18 @@ def reconstruct(
         return None
     pts, gs = rec.grad_points, rec.grad_values
     # 1. consecutive repeats: re-queries, unless the point is a fixed point of the step
-    runs: list[tuple[int, int]] = []  # (index of first, length)
-    i = 0
-    while i < len(pts):
-        j = i + 1
-        while j < len(pts) and np.array_equal(pts[j], pts[i]):
-            j += 1
-        runs.append((i, j - i))
-        i = j
-    moving = [
-        length
-        for start, length in runs
-        if not np.array_equal(pts[start] - eta * gs[start], pts[start])
-    ]
+    A, GA = np.array(pts), np.array(gs)
+    firsts = np.flatnonzero(np.r_[True, np.any(A[1:] != A[:-1], axis=1)])
+    lengths = np.diff(np.r_[firsts, len(pts)])
+    runs = list(zip(firsts.tolist(), lengths.tolist(), strict=True))  # (index of first, length)
+    still = np.all(A - eta * GA == A, axis=1)  # float fixed points of the step
+    moving = [length for start, length in runs if not still[start]]
     # queries per iterate: the usual run length where the point moves (a perturbed
     # point is often asked once fewer: only for its step)
     per_iter = max(set(moving), key=lambda n: (moving.count(n), -n)) if moving else 1
     chain: list[int] = []
     for start, length in runs:
-        fixed = np.array_equal(pts[start] - eta * gs[start], pts[start])
-        chain.extend(range(start, start + length, per_iter) if fixed else [start])
+        chain.extend(range(start, start + length, per_iter) if still[start] else [start])
     # 2. drop re-evaluations of points visited before: a repeat that is not the
     #    gradient-step successor of the last point (descent can return bitwise to
     #    x_tilde when x_tilde is a float fixed point: that is a real step)
@@ -197,9 +198,7 @@ def reconstruct(
     )
     if np.isnan(gnorm[-1]):
         gnorm[-1] = np.linalg.norm(rec.landscape.grad(P[-1]))
-    jumps = np.array(
-        [not is_gd_step(P[k], grads[k], P[k + 1], eta) for k in range(len(P) - 1)], dtype=bool
-    )
+    jumps = ~gd_steps(P, np.array(grads[: len(P) - 1]).reshape(-1, P.shape[1]), eta)
     f_error = 16 * UNIT_ROUNDOFF * rec.landscape.f_magnitude(P)  # cancellation in f's terms
     return Trace(
         fvals, gnorm, jumps, points=P, returned=returned, terminated=returned is not None,
