@@ -383,8 +383,10 @@ def test_every_field_of_every_type_is_rejected_without_a_crash(junk):
     for make in (honest, lambda: honest("exp(x)*cos(y) - x/2 + y**2", (0, 0))):
         base = make()
         for path in _paths(base):
-            if not path or path[-1] in ("digest", "format") or path[0] == "domain":
-                continue  # (the domain proof's entries are re-checked by its own tests)
+            if not path or path[-1] in ("digest", "format"):
+                continue
+            if path[0] == "domain" and path[-1] == "reason" and isinstance(junk, str):
+                continue  # KNOWN GAP: the domain list's reason texts are not re-checked
             data = json.loads(json.dumps(base))
             node = data
             for k in path[:-1]:
@@ -442,3 +444,4 @@ def test_forged_numbers_verify_only_when_every_claim_is_true(f, x, path, rel, si
     if not rejected(resign(data)):
         note(f"accepted forgery {path} {fmt(old)} -> {fmt(new)}")
         assert _claims_true(data), (path, fmt(old), fmt(new))
+
