@@ -64,6 +64,8 @@ def assert_sympy_critical(expr: str, points) -> None:
         # issue 11 item 10: a minimum on a face came back as a "degenerate" region
         ("x**2", "0:1", {q(0): "min"}),
         ("x**2 + y**2", "0:1,-1:1", {q(0, 0): "min"}),
+        ("x**3", "0:1", {q(0): "degenerate"}),  # isolated by the exact expansion
+        ("x**3 - 3*x*y**2", "-1:1,-1:1", {q(0, 0): "degenerate"}),
     ],
 )  # fmt: skip
 def test_rational_regressions_have_exactly_the_known_points(expr, box, expected):

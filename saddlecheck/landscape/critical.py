@@ -230,7 +230,7 @@ def critical_points(
     elif leftover:
         status = "budget"
     else:
-        status = "unresolved" if leaves else "complete"
+        status = "complete"  # "unresolved" below if regions are left
     points = [_point(z, box) for z in zeros if z.E.intersect(box) is not None]
     regions: list[UnresolvedRegion] = []
     for p in points:
@@ -260,7 +260,7 @@ def critical_points(
         regions.append(UnresolvedRegion(_bnb.hull(members), len(members),
                                         (-inf, inf), None, None, False,
                                         f"not examined ({why} reached)"))  # fmt: skip
-    if regions and status == "complete":
+    if status == "complete" and regions:
         status = "unresolved"
     points.sort(key=lambda p: (p.enclosure.midpoint(), p.kind))
     regions.sort(key=lambda r: r.enclosure.midpoint())

@@ -38,11 +38,14 @@ from fractions import Fraction
 import flint
 import sympy
 
+from saddlecheck._validation import InputError
 from saddlecheck.arith.backends import BACKENDS
-from saddlecheck.arith.rounding import to_fraction
+from saddlecheck.arith.rounding import float_up, to_fraction
 from saddlecheck.arith.symmetric import lambda_min_enclosure
 from saddlecheck.box import Box
+from saddlecheck.landscape import bnb as _bnb
 from saddlecheck.landscape.bnb import fq
+from saddlecheck.landscape.krawczyk import lam_bounds
 from saddlecheck.objective import Objective
 
 _BALL = BACKENDS["ball"]
@@ -303,7 +306,7 @@ def _exact_zeros(obj: Objective, members: list[Box], limit: int = 32) -> list[tu
         try:
             if all(g == 0 for g in obj.exact("grad", p)) and p not in found:
                 found.append(p)
-        except Exception:
+        except InputError:  # a singular exact evaluation is simply no evidence
             continue
     return found
 
@@ -311,24 +314,21 @@ def _exact_zeros(obj: Objective, members: list[Box], limit: int = 32) -> list[tu
 def settle_cluster(obj: Objective, members: list[Box], min_width: Fraction, *,
                    analyse: bool = True) -> Cluster:  # fmt: skip
     """Bound ``lambda_min`` on a cluster, look for an exact critical point, detect continua."""
-    from saddlecheck.landscape import bnb as _bnb
-    from saddlecheck.landscape.krawczyk import lam_bounds
-
     hullbox = _bnb.hull(members)
     try:
         bounds = lam_bounds(obj.enclose("hess", hullbox))
-    except Exception:
+    except InputError:
         bounds = None
     lo, hi = (-math.inf, math.inf) if bounds is None else bounds[0]
     if hi >= 0 and len(members) <= RAYLEIGH_MAX_BOXES:  # lambda_min < 0 box by box?
         his = []
         for b in members:
             h = _bnb.rayleigh_ball(obj.enclose("hess", b))
-            his.append(float(_bnb.to_fraction(h.upper())) if h.is_finite() else math.inf)
+            his.append(float_up(_bnb.to_fraction(h.upper())) if h.is_finite() else math.inf)
             if not his[-1] < 0:
                 break
         if his[-1] < 0:
-            hi = max(his)  # rounded to nearest: only its sign is used below
+            hi = max(his)
     reason = (
         f"{len(members)} boxes at min_width where the gradient enclosure contains 0 and no "
         "zero was proved unique"
