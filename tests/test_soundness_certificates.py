@@ -445,3 +445,35 @@ def test_forged_numbers_verify_only_when_every_claim_is_true(f, x, path, rel, si
         note(f"accepted forgery {path} {fmt(old)} -> {fmt(new)}")
         assert _claims_true(data), (path, fmt(old), fmt(new))
 
+
+_TEXT = None
+
+
+def _honest_text() -> str:
+    global _TEXT
+    if _TEXT is None:
+        _TEXT = certify_sosp("exp(x)*cos(y) - x/2 + y**2", [0, 0], eps=1, rho=1).to_json()
+    return _TEXT
+
+
+@settings(max_examples=examples(200))
+@given(
+    edits=st.lists(
+        st.tuples(st.integers(0, 10**6), st.integers(0, 3),
+                  st.sampled_from([*'[]{}",:0123456789-/*eE.nNaIfty \\', "NaN", "1e999"])),
+        min_size=1, max_size=4,
+    )
+)  # fmt: skip
+def test_mangled_text_never_crashes_the_checker(edits):
+    """Random edits of a certificate's text: the checker says False or InputError, nothing else;
+    an edit that keeps it valid must leave the same document (whitespace only)."""
+    text = _honest_text()
+    for pos, cut, ins in edits:
+        pos %= len(text) + 1
+        text = text[:pos] + ins + text[pos + cut :]
+    try:
+        ok = verify_certificate(text)
+    except InputError:
+        return
+    if ok:
+        assert json.loads(text) == json.loads(_honest_text())

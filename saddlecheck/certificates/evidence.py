@@ -23,7 +23,7 @@ import numpy as np
 
 from saddlecheck._validation import InputError
 from saddlecheck.arith.rayleigh import nonneg_norm_upper, rayleigh_upper
-from saddlecheck.arith.rounding import float_down, float_up
+from saddlecheck.arith.rounding import arb_to_mid_rad, float_down, float_up
 from saddlecheck.arith.spd import is_psd_exact, ldl_exact
 from saddlecheck.arith.symmatrix import as_symmetric
 from saddlecheck.arith.symmetric import _interval_input, dyadic, enclose_lambda_min
@@ -173,6 +173,11 @@ def _scaled_mid_rad(H: list[list[flint.arb]]) -> tuple[np.ndarray, np.ndarray, i
     ``k`` puts the largest ``|entry|`` near 1, so balls far outside the float64
     range (``exp(800)``) are handled exactly like any other.
     """
+    try:  # the common case: every ball is within float64 range
+        mid, rad = arb_to_mid_rad(H)
+        return mid, rad, 0
+    except OverflowError:
+        pass
     n = len(H)
     exact = [[arb_exact(H[i][j], "an entry of Hess f(x)") for j in range(n)] for i in range(n)]
     k = max(_log2(abs(m) + r) for row in exact for m, r in row)
