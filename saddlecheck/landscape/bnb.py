@@ -334,6 +334,7 @@ def map_boxes(
     boxes: list[Box],
     executor: Executor | None,
     deadline: float | None = None,
+    tick: Callable[[int], None] | None = None,
 ) -> list:
     """``[func(obj, params, box) for box in boxes]``, in parallel when an executor is given.
 
@@ -341,7 +342,9 @@ def map_boxes(
     executor is used; the result order is the order of ``boxes``. With a
     ``deadline`` (a :func:`time.monotonic` value) the list may be cut short: it
     then holds the results of a prefix of ``boxes``, and the caller keeps the
-    rest as unprocessed.
+    rest as unprocessed. ``tick(k)`` (for progress reports) is called after
+    every :data:`LOCAL_BELOW` boxes done in this process, and with an executor
+    whenever a chunk finishes (``k``: boxes finished so far).
 
     With an executor the boxes are cut into small chunks (about
     :data:`CHUNKS_PER_WORKER` per worker); :data:`IN_FLIGHT_PER_WORKER` chunks
@@ -356,6 +359,8 @@ def map_boxes(
             if deadline is not None and time.monotonic() > deadline:
                 break
             out.append(func(obj, params, b))
+            if tick is not None and len(out) % LOCAL_BELOW == 0 and len(out) < len(boxes):
+                tick(len(out))
         return out
     workers = workers_of(executor)
     size = max(1, -(-len(boxes) // (CHUNKS_PER_WORKER * workers)))
@@ -390,6 +395,8 @@ def map_boxes(
                 raise
             if following < len(starts):
                 submit_next()
+        if tick is not None and pending:
+            tick(sum(len(r) for r in done.values()))
     out: list = []
     for k in range(len(starts)):
         if k not in done:
