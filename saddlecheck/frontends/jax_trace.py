@@ -230,10 +230,15 @@ class _Interpreter:
 
     def _equation(self, eqn, ins: list, where: str, context: tuple) -> list:
         name = eqn.primitive.name
+        if name == "scan":
+            return self._scan(eqn, ins, (*context, f"scan of length {eqn.params['length']}"))
         if name in jaxpr_ops.CALLS:
             jaxpr, consts = _body(eqn)
             if jaxpr is not None:
-                return self.run(jaxpr, consts, ins, (*context, _call_name(eqn, jaxpr)))
+                called = " ".join(filter(None, [_call_name(eqn, jaxpr), _location(eqn)]))
+                return self.run(jaxpr, consts, ins, (*context, called))
+        if name not in jaxpr_ops.SUPPORTED:
+            jaxpr_ops.apply(name, ins, eqn.params, where)  # raises, naming the primitive
         for out in eqn.outvars:
             dtype = out.aval.dtype
             if (
@@ -248,6 +253,30 @@ class _Interpreter:
                 )
         out = jaxpr_ops.apply(name, ins, eqn.params, where)
         return list(out) if eqn.primitive.multiple_results else [out]
+
+    def _scan(self, eqn, ins: list, context: tuple) -> list:
+        """``lax.scan`` (and ``fori_loop`` with static bounds), unrolled: its length is static."""
+        p = eqn.params
+        body, n_consts, n_carry = p["jaxpr"], p["num_consts"], p["num_carry"]
+        consts, carry, xs = (
+            ins[:n_consts],
+            ins[n_consts : n_consts + n_carry],
+            ins[n_consts + n_carry :],
+        )
+        steps = range(p["length"])
+        ys = []
+        for i in reversed(steps) if p["reverse"] else steps:
+            args = [*consts, *carry, *(x[i, ...] for x in xs)]
+            out = self.run(body.jaxpr, list(body.consts), args, context)
+            carry, y = out[:n_carry], out[n_carry:]
+            ys.append(y)
+        if p["reverse"]:
+            ys.reverse()
+        stacked = []
+        for k, var in enumerate(eqn.outvars[n_carry:]):
+            shape = tuple(var.aval.shape)
+            stacked.append(np.stack([y[k] for y in ys]) if ys else np.empty(shape, dtype=object))
+        return [*carry, *stacked]
 
 
 def _depends(a: np.ndarray) -> bool:

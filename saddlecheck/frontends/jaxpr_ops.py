@@ -72,7 +72,7 @@ _SHAPES = (
     "slice",
     "convert_element_type",
 )
-SUPPORTED = tuple(sorted({*_UNARY, *_BINARY, *CALLS, *_SHAPES}))
+SUPPORTED = tuple(sorted({*_UNARY, *_BINARY, *CALLS, *_SHAPES, "scan"}))
 """The JAX primitives :func:`from_jax` interprets."""
 
 _WHY = {
@@ -83,9 +83,9 @@ _WHY = {
     "select_n": "select_n chooses between branches (jnp.where): the function is piecewise",
     "stop_gradient": "stop_gradient changes JAX's gradient but not the function, so JAX's "
     "derivatives and the certified ones would disagree",
-    "while": "a while loop runs a data-dependent number of times",
+    "while": "a while loop runs a data-dependent number of times (fori_loop with static "
+    "bounds is a scan, which is unrolled)",
     "cond": "lax.cond chooses a branch from data: the function is piecewise",
-    "scan": "lax.scan is not unrolled by saddlecheck",
     "sort": "sorting is not differentiable where entries tie",
     "floor": "floor(.) jumps at the integers",
     "ceil": "ceil(.) jumps at the integers",
@@ -198,7 +198,11 @@ def _slice(a: np.ndarray, start_indices, limit_indices, strides) -> np.ndarray:
 
 
 def is_float(dtype: object) -> bool:
-    return np.dtype(dtype).kind == "f" or "float" in str(dtype)
+    """A real floating dtype (float16/32/64, bfloat16); keys and ints are not."""
+    try:
+        return np.dtype(dtype).kind == "f" or "float" in str(dtype)
+    except TypeError:  # JAX's extended dtypes (PRNG keys) are not NumPy dtypes
+        return False
 
 
 def _convert(a: np.ndarray, new_dtype, where: str) -> np.ndarray:
