@@ -5,20 +5,26 @@ The guard needs one function, ``impl(problem, seed) -> x``. ``problem`` carries
 ``dim``, ``ell``, ``rho``, ``eps``, ``c``, ``delta``, ``delta_f`` and ``max_iter``.
 Below: a small numpy optimiser written the way libraries often are (a class with
 its own sampler), a copy with a classic bug (the perturbation drawn on the
-sphere instead of in the ball), and the same optimiser in PyTorch when torch
-is installed. From a shell the same check is
+sphere instead of in the ball), and, when installed, Algorithm 2 as a
+``torch.optim.Optimizer`` and as an optax transformation, guarded as they are
+through ``torch_optimizer`` and ``optax_transform`` (the guard's loop calls
+``step(closure)`` / ``update(grads, state, params, value=f)`` and reads ``done``
+and ``x_tilde``). From a shell the same checks are
 
-    python -m saddlecheck.testing examples/guard_your_pgd.py:numpy_impl
+    saddlecheck guard examples/guard_your_pgd.py:numpy_impl
+    saddlecheck guard examples/guard_your_pgd.py:torch_pgd
+    saddlecheck guard examples/guard_your_pgd.py:optax_pgd
     pytest --saddlecheck-pgd examples/guard_your_pgd.py:numpy_impl
 """
 
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 
-from saddlecheck.testing import check_pgd
+from saddlecheck.testing import check_pgd, optax_transform, torch_optimizer
 
 
 class PerturbedGD:
@@ -73,44 +79,125 @@ def numpy_impl_on_sphere(problem, seed):
     return _opt(problem, seed, on_sphere=True).minimize(problem.x0, problem.max_iter)
 
 
-def torch_impl(problem, seed):
-    """The same algorithm on torch float64 tensors; gradients come from ``problem.grad``."""
+# -- PyTorch and JAX, guarded as they are (saddlecheck[torch], saddlecheck[jax]) ---------
+
+try:
     import torch
+except ImportError:  # the numpy part of this example runs without it
+    torch = None
 
-    gen = torch.Generator().manual_seed(seed)
-    opt = _opt(problem, seed)
-    x = torch.tensor(problem.x0, dtype=torch.float64)
-    grad = lambda v: torch.from_numpy(problem.grad(v.numpy()))  # noqa: E731
-    t_noise, anchor, f_anchor = -opt.t_thres - 1, None, None
-    for t in range(problem.max_iter):
-        g = grad(x)
-        if torch.linalg.norm(g) <= opt.g_thres and t - t_noise > opt.t_thres:
-            anchor, f_anchor, t_noise = x.clone(), problem.f(x.numpy()), t
-            v = torch.randn(problem.dim, generator=gen, dtype=torch.float64)
-            u = torch.rand((), generator=gen, dtype=torch.float64)
-            x = anchor + opt.radius * u ** (1 / problem.dim) * v / torch.linalg.norm(v)
-            g = grad(x)
-        if t - t_noise == opt.t_thres and problem.f(x.numpy()) - f_anchor > -opt.f_thres:
-            return anchor.numpy()
-        x = x - opt.eta * g
-    return x.numpy()
+if torch is not None:
+
+    class TorchPGD(torch.optim.Optimizer):
+        """Algorithm 2 as a torch optimizer: ``step(closure)``; sets ``done`` and writes
+        ``x_tilde`` back into the parameter when it returns."""
+
+        def __init__(self, params, *, ell, rho, eps, c, delta, delta_f, dim, generator=None):
+            chi = 3 * max(math.log(dim * ell * delta_f / (c * eps**2 * delta)), 4)
+            super().__init__(params, {"eta": c / ell})
+            self.r = math.sqrt(c) / chi**2 * eps / ell
+            self.g_thres = math.sqrt(c) / chi**2 * eps
+            self.f_thres = c / chi**3 * math.sqrt(eps**3 / rho)
+            self.t_thres = math.ceil(chi / c**2 * ell / math.sqrt(rho * eps))
+            self.gen, self.t, self.t_noise, self.done = generator, 0, -self.t_thres - 1, False
+
+        @torch.no_grad()
+        def step(self, closure):
+            (p,) = self.param_groups[0]["params"]
+            with torch.enable_grad():
+                loss = closure()
+            if torch.linalg.norm(p.grad) <= self.g_thres and self.t - self.t_noise > self.t_thres:
+                self.x_tilde, self.f_tilde, self.t_noise = p.clone(), loss, self.t
+                u = torch.randn(p.shape, generator=self.gen, dtype=p.dtype)
+                s = torch.rand((), generator=self.gen, dtype=p.dtype) ** (1.0 / p.numel())
+                p.add_(self.r * s * u / torch.linalg.norm(u))
+                with torch.enable_grad():
+                    loss = closure()
+            if self.t - self.t_noise == self.t_thres and loss - self.f_tilde > -self.f_thres:
+                p.copy_(self.x_tilde)
+                self.done = True
+                return loss
+            p.add_(p.grad, alpha=-self.param_groups[0]["eta"])
+            self.t += 1
+            return loss
+
+    #: guarded in float64 ...
+    torch_pgd = torch_optimizer(TorchPGD, dtype=torch.float64)
+    #: ... and in torch's default float32, where the guard names the cause
+    torch_pgd_float32 = torch_optimizer(TorchPGD)
+
+try:
+    import jax
+    import jax.numpy as jnp
+    import optax
+except ImportError:
+    optax = None
+
+if optax is not None:
+
+    class PGDState(NamedTuple):
+        t: int
+        t_noise: int
+        pending: bool  # the last update perturbed: this one takes iteration t's step
+        x_tilde: object
+        f_tilde: object
+        key: object
+        done: bool
+
+    def pgd_transform(*, ell, rho, eps, c, delta, delta_f, dim, key):
+        """Algorithm 2 as an optax transformation; needs ``value=f(x)`` in ``update``."""
+        chi = 3 * max(math.log(dim * ell * delta_f / (c * eps**2 * delta)), 4)
+        eta, r = c / ell, math.sqrt(c) / chi**2 * eps / ell
+        g_thres, f_thres = math.sqrt(c) / chi**2 * eps, c / chi**3 * math.sqrt(eps**3 / rho)
+        t_thres = math.ceil(chi / c**2 * ell / math.sqrt(rho * eps))
+
+        def init(params):
+            return PGDState(0, -t_thres - 1, False, None, None, key, False)
+
+        def update(grads, state, params=None, *, value, **extra):
+            t, t_noise = state.t, state.t_noise
+            if not state.pending and jnp.linalg.norm(grads) <= g_thres and t - t_noise > t_thres:
+                k0, k1, k2 = jax.random.split(state.key, 3)
+                u = jax.random.normal(k1, params.shape, params.dtype)
+                s = jax.random.uniform(k2, (), params.dtype) ** (1.0 / params.size)
+                return r * s * u / jnp.linalg.norm(u), state._replace(
+                    t_noise=t, pending=True, x_tilde=params, f_tilde=value, key=k0
+                )
+            if t - t_noise == t_thres and value - state.f_tilde > -f_thres:
+                return jnp.zeros_like(grads), state._replace(done=True)
+            return -eta * grads, state._replace(t=t + 1, pending=False)
+
+        return optax.GradientTransformationExtraArgs(init, update)
+
+    optax_pgd = optax_transform(pgd_transform, dtype="float64")
 
 
-def main() -> None:
+def main() -> int:
     report = check_pgd(numpy_impl, "quick")
     print(report.explain())
     print()
     buggy = check_pgd(numpy_impl_on_sphere, "quick", ["radius", "radius-law"])
     print("The copy that samples on the sphere:", "caught by " + ", ".join(buggy.failed))
-    print(buggy["radius-law"].verdict.explain())
+    print(buggy["radius-law"].explain())
     print()
-    try:
-        import torch  # noqa: F401
-    except ImportError:
-        print("PyTorch is not installed: skipping the PyTorch implementation.")
-        return
-    print(check_pgd(torch_impl, "quick").explain())
+    ok = report.passed and "radius-law" in buggy.failed
+    props = ["terminates", "float64", "return-rule", "radius"]
+    if torch is None:
+        print("PyTorch is not installed (pip install 'saddlecheck[torch]'): skipped.")
+    else:
+        rep = check_pgd(torch_pgd, "quick", props)
+        print("torch.optim optimizer, float64:", "PASSED" if rep.passed else rep.explain())
+        low = check_pgd(torch_pgd_float32, "quick", ["float64"], fail_fast=True)
+        print("the same in torch's default float32:", low["float64"].cause)
+        ok = ok and rep.passed and low["float64"].cause.startswith("float32 arithmetic")
+    if optax is None:
+        print("JAX/optax is not installed (pip install 'saddlecheck[jax]'): skipped.")
+    else:
+        rep = check_pgd(optax_pgd, "quick", props)
+        print("optax transformation, float64:", "PASSED" if rep.passed else rep.explain())
+        ok = ok and rep.passed
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -77,8 +77,31 @@ CATCHER = {
 }
 
 
+#: The start of the one-line cause each catcher must name (issue 12).
+CAUSE = {
+    "x_tilde_gradient": "stores the gradient instead of the point as x_tilde",
+    "radius_without_r": "xi not scaled by r",
+    "sphere": "sphere instead of ball",
+    "no_termination": "no termination rule",
+    "returns_perturbed": "returns the perturbed point",
+    "perturb_often": "perturbs more often than once per window",
+    "perturb_large_gradient": "perturbs where ||grad f|| > g_thres",
+    "clip_t_thres": "window too short",
+    "constant_r": "perturbation radius too large",
+    "float32": "float32 arithmetic",
+    "chi_log10": "perturbation radius too large",
+    "step_one_over_ell": "wrong step size: eta observed",
+    "perturb_every_step": "perturbs more often than once per window",
+    "last_iterate": "returns the last iterate x_t instead of x_tilde",
+    "cube_in_ball": "cube instead of ball",
+    "stale_gradient": "stale gradient after a perturbation",
+    "wrong_step_size": "wrong step size: eta observed",
+    "floor_window": "t_window = floor(t_thres)",
+}
+
+
 def test_every_mutant_has_a_catcher():
-    assert set(CATCHER) == set(MUTANTS) and set(CATCHER.values()) <= set(NAMES)
+    assert set(CATCHER) == set(MUTANTS) == set(CAUSE) and set(CATCHER.values()) <= set(NAMES)
 
 
 @pytest.mark.slow
@@ -91,6 +114,9 @@ def test_quick_profile_fails_every_mutant(name):
     assert not rep.passed, f"{name} ({what}) was not caught:\n{rep.explain()}"
     res = rep[CATCHER[name]]
     assert res.failed and res.example and res.verdict.holds is False
+    assert res.cause.startswith(CAUSE[name]), f"{name}: cause {res.cause!r}\n{rep.explain()}"
+    if name == "floor_window":  # the decision, stated in the message
+        assert "a failure, not a convention" in res.cause
 
 
 # -- reconstruction of the trace ----------------------------------------------------

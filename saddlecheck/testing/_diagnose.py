@@ -12,6 +12,7 @@ is the cause. A cause is a diagnosis, not a proof: the verdict is the evidence.
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -319,6 +320,26 @@ def _window_length(run) -> str | None:
     return window_steps_cause(run, steps)
 
 
+def _no_termination(run) -> str | None:
+    """A window ended without decrease ``f_thres`` and the run went on: no termination test."""
+    t = run.trace
+    if t is None or t.jump_indices.size == 0 or run.hidden.size:
+        return None
+    p = run.case.params
+    k = t.jump_indices
+    ends = k + 1 + p.t_window
+    done = ends < len(t.f) - 1
+    stuck = done & (t.f[np.minimum(ends, len(t.f) - 1)] - t.f[k] > -p.f_thres / 2)
+    if not np.any(stuck):
+        return None
+    i = int(np.flatnonzero(stuck)[0])
+    return (
+        f"no termination rule: the window from point {int(k[i])} ended (t_window = "
+        f"ceil(t_thres) = {p.t_window}) without decrease f_thres = {p.f_thres:.3g}, and the "
+        f"run went on instead of returning x_tilde ({int(np.count_nonzero(stuck))} such windows)"
+    )
+
+
 def _never_perturbs(run) -> str | None:
     t = run.trace
     if t is not None and t.jump_indices.size == 0:
@@ -326,12 +347,35 @@ def _never_perturbs(run) -> str | None:
     return None
 
 
-def likely_cause(name: str, runs: list, verdict: Verdict) -> str:
+def _too_often(run) -> str | None:
+    t = run.trace
+    if t is None or t.jump_indices.size < 2:
+        return None
+    k = t.jump_indices
+    gaps = np.diff(k) - 1
+    exact = np.array(
+        [not np.any((run.hidden > a) & (run.hidden <= b)) for a, b in itertools.pairwise(k)]
+    )
+    p = run.case.params
+    if np.any(exact & (gaps < p.t_window + 1)):
+        g = int(np.min(gaps[exact]))
+        return (
+            f"perturbs more often than once per window: {g} gradient steps between "
+            f"perturbations, Algorithm 2 needs t_window + 1 = {p.t_window + 1} (t_window = "
+            f"ceil(t_thres) = {p.t_window}, t_thres = {p.t_thres:.6g})"
+        )
+    return None
+
+
+def likely_cause(name: str, runs: list, verdict: Verdict, others=()) -> str:
     """The most likely cause of ``verdict`` (property ``name`` failed on ``runs``), one line.
 
     Causes that explain every symptom come first (single precision, the gradient
-    stored as ``x_tilde``, a wrong step size), then the failing property's own
-    (the sampler, the window, the return), then the run's other faults.
+    stored as ``x_tilde``, a wrong step size, a stale gradient after a perturbation,
+    which makes windows look one step short), then the failing property's own (the
+    sampler, the window, the return), then the run's other faults. ``others``: more
+    runs of the same implementation (evidence of a stale gradient needs a
+    perturbation where the gradient is not 0).
     """
     run = runs[0]
     with np.errstate(all="ignore"):
@@ -339,14 +383,30 @@ def likely_cause(name: str, runs: list, verdict: Verdict) -> str:
             msg = precision_message(r) or _gradient_as_point(r)
             if msg:
                 return msg
-        msg = _step_size(run) or _diverged(run) or _specific(name, runs, verdict)
+        msg = _step_size(run) or _diverged(run)
+        if msg:
+            return msg
+        for r in [*runs, *list(others)[:300]]:
+            msg = _stale(r)
+            if msg:
+                return msg
+        msg = _specific(name, runs, verdict)
+        if msg:
+            return msg
+        msg = _too_often(run)
         if msg:
             return msg
         for r in runs:
             msg = _error(r)
             if msg:
                 return msg
-        for detect in (_large_gradient, _returned, _window_length, _stale, _never_perturbs):
+        for detect in (
+            _large_gradient,
+            _no_termination,
+            _returned,
+            _window_length,
+            _never_perturbs,
+        ):
             msg = detect(run)
             if msg:
                 return msg
@@ -362,9 +422,6 @@ def likely_cause(name: str, runs: list, verdict: Verdict) -> str:
 def _specific(name: str, runs: list, verdict: Verdict) -> str | None:
     run = runs[0]
     if name in ("radius", "radius-law", "perturbation-cost"):
-        msg = _stale(run)
-        if msg:
-            return msg
         xis = [r.trace.xis() for r in runs if r.trace is not None and r.trace.jump_indices.size]
         if xis:
             pooled = np.concatenate(xis, axis=0)
@@ -375,6 +432,8 @@ def _specific(name: str, runs: list, verdict: Verdict) -> str | None:
         return _window(run, verdict)
     if name == "perturb-small-gradient":
         return _large_gradient(run)
+    if name in ("return-rule", "window-decrease") and _no_termination(run):
+        return _no_termination(run)
     if name == "return-rule":
         msg = _returned(run)
         if msg is None and "wrong number of steps" in verdict.message:

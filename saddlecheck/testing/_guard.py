@@ -285,7 +285,7 @@ class Guard:
     def _failure(self, prop, pr, case, v, example_text, note, n, na, fa, start) -> PropertyResult:
         runs = [self.run(c) for c in self._seeds(prop, case, pr)]
         try:
-            cause = likely_cause(prop.name, runs, v)
+            cause = likely_cause(prop.name, runs, v, list(self._cache.values()))
         except Exception as exc:  # a diagnosis must never hide the failure itself
             cause = f"no cause identified (diagnosis raised {type(exc).__name__})"
         case_file, replay = "", ""
