@@ -477,3 +477,33 @@ def test_mangled_text_never_crashes_the_checker(edits):
         return
     if ok:
         assert json.loads(text) == json.loads(_honest_text())
+
+
+@settings(max_examples=examples(30))
+@given(
+    f=st.sampled_from(FUNCS),
+    x=st.builds(_scaled, st.integers(-9, 9), st.integers(-300, 300)),
+    gamma=st.builds(_scaled, st.integers(1, 9), st.integers(-300, 300)),
+)
+@example(f="exp(x) - x", x=_scaled(-1, 7), gamma=Fraction(1))  # f'' = exp(-1e7): 2^-14.4e6
+@example(f="x**2/2 - 3*x", x=Fraction(0), gamma=Fraction(1))
+def test_strict_saddle_certificates_verify_and_agree(f, x, gamma):
+    """lambda_min <= -gamma: honest certificates verify; verdicts match SymPy at 400 digits."""
+    try:
+        c = certify_strict_saddle_point(f, [x], gamma=gamma)
+    except InputError as exc:
+        assert any(w in str(exc) for w in ("beyond", "limit", "not finite")), exc
+        return
+    s = sympy.Symbol("x")
+    h = _at(sympy.diff(sympy.sympify(f), s, 2), s, sympy.Rational(x.numerator, x.denominator))
+    g = sympy.Rational(gamma.numerator, gamma.denominator)
+    note(c.explain())
+    if c.holds is True:
+        assert h <= -g
+    elif c.holds is False:
+        assert h > -g
+    assert verify_certificate(c.to_json()) is True
+    data = json.loads(c.to_json())
+    data["gamma"] = qstr(gamma * 2)
+    if not rejected(resign(data)):  # accepted only if the claim holds for 2 gamma
+        assert data["holds"] is None or bool(h <= -2 * g) is data["holds"]

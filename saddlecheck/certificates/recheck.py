@@ -203,7 +203,7 @@ def _evaluate(exprs: list, syms: tuple, x: list[Fraction], exact: bool, prec: in
                 e in (mpmath.libmp.finf, mpmath.libmp.fninf, mpmath.libmp.fnan) for e in (lo, hi)
             ):
                 raise _CannotCheck
-            out.append((_raw_q(lo), _raw_q(hi)))
+            out.append((_raw_q(lo, up=False), _raw_q(hi, up=True)))
         return out
     finally:
         _IV.prec = old
@@ -216,13 +216,21 @@ def _lambdified(syms: tuple, e: sympy.Expr):
     return sympy.lambdify(syms, e, modules=[_iv_namespace()], printer=printer)
 
 
-def _raw_q(raw: tuple) -> Fraction:
-    """The exact value of a raw mpmath number ``(sign, man, exp, bc)``."""
-    sign, man, exp, _ = raw  # (mpf.man_exp drops the sign)
+def _raw_q(raw: tuple, *, up: bool) -> Fraction:
+    """A rational on the outer side (``up``: ``>=``) of a raw mpmath ``(sign, man, exp, bc)``.
+
+    Exact, except that magnitudes below ``2^-2^17`` become ``0`` or ``+-2^-2^17`` (outward),
+    and magnitudes beyond ``2^(2^22)`` cannot be checked (no certificate stores them).
+    """
+    sign, man, exp, bc = raw  # (mpf.man_exp drops the sign)
+    exp, top = int(exp), int(exp) + int(bc)
+    if top > 1 << 22:
+        raise _CannotCheck
+    if man and top < -(1 << 17):
+        tiny = Fraction(1, 2 ** (1 << 17))
+        return (tiny if up else Fraction(0)) if not sign else (Fraction(0) if up else -tiny)
     man = -man if sign else man
-    if abs(int(exp)) > 1 << 22:
-        raise _CannotCheck  # beyond what a certificate can store
-    return Fraction(int(man) * 2 ** int(exp)) if exp >= 0 else Fraction(int(man), 2 ** int(-exp))
+    return Fraction(int(man) * 2**exp) if exp >= 0 else Fraction(int(man), 2**-exp)
 
 
 def _is_rational_objective(expr: sympy.Expr, syms: tuple) -> bool:
@@ -385,10 +393,10 @@ def _condition_holds(kind: str, g: sympy.Expr, syms: tuple, x: list, prec: int) 
     """``g > 0`` (``"positive"``) or ``g != 0`` (``"nonzero"``) proved at ``x``."""
     if kind not in ("positive", "nonzero") or not g.free_symbols <= set(syms):
         return False
-    exact = _is_rational_objective(g, syms)
-    for p in (prec,) if exact else (prec, 4 * prec):
+    exact = _is_rational_objective(g, syms) and not g.atoms(sympy.Function)
+    for p in (None, prec, 4 * prec) if exact else (prec, 4 * prec):
         try:
-            ((lo, hi),) = _evaluate([g], syms, x, exact, p)
+            ((lo, hi),) = _evaluate([g], syms, x, p is None, p or 0)
         except _CannotCheck:
             continue
         if lo > 0 or (kind == "nonzero" and hi < 0):
