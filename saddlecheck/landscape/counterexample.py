@@ -319,6 +319,7 @@ def find_counterexample(
     for sc, _, x in ranked:
         if sc <= 0 or tried >= 3:
             break
+        x = _simplest(s, x)
         q = tuple(Fraction(float(v)) for v in x)
         if not region.contains(q):
             continue
@@ -333,6 +334,19 @@ def find_counterexample(
         why += f" (time_limit={time_limit} s reached)"
     return CounterexampleSearch(False, why, th, ga, ze, None, None, best_s, len(paths),
                                 s.evaluations)  # fmt: skip
+
+
+def _simplest(s: _Search, x: np.ndarray) -> np.ndarray:
+    """``x`` rounded to the coarsest dyadic grid ``2^-k`` that keeps a positive margin.
+
+    Short coordinates make the reported point readable; the proof is then at
+    the rounded point.
+    """
+    for k in (2, 4, 6, 8, 12, 16, 24, 32):
+        y = np.clip(np.round(x * 2.0**k) / 2.0**k, s.lo, s.hi)
+        if s.score(y) > 0:
+            return y
+    return x
 
 
 def _where(minima: object) -> str:

@@ -45,6 +45,7 @@ from saddlecheck._validation import InputError, check_int, check_positive
 from saddlecheck.box import Box, check_box
 from saddlecheck.landscape import bnb as _bnb
 from saddlecheck.landscape import covering as _cov
+from saddlecheck.landscape.counterexample import find_counterexample
 from saddlecheck.landscape.critical import CriticalPoints, critical_points
 from saddlecheck.objective import Objective
 
@@ -264,7 +265,12 @@ def check_strict_saddle(
     undecided: list[Box] = []
     queue: deque[Box] = deque([box])
     processed = 0
-    found: tuple[Box, dict] | None = None
+    # a proved point counterexample first (any dimension, no covering): False comes fast
+    quick = find_counterexample(
+        obj, th, ga, ze, minima=search if minima is None else minima, region=box, starts=12,
+        steps=150, time_limit=None if deadline is None else max(deadline - time.monotonic(), 1e-3),
+    )  # fmt: skip
+    found: tuple[Box, dict] | None = (quick.box, quick.evidence) if quick.proved else None
     timed_out = False
     while queue and processed < max_boxes and found is None:
         if deadline is not None and time.monotonic() > deadline:
