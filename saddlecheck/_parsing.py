@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import keyword
 import tokenize
+import warnings
 from io import StringIO
 
 import sympy
@@ -156,18 +157,21 @@ def _check_literal(lit: str, text: str) -> None:
 
 def _parse(text: str, evaluate: bool) -> object:
     try:
-        return parse_expr(
-            text,
-            local_dict={},
-            global_dict=dict(_GLOBALS if evaluate else _GLOBALS_WRITTEN),
-            transformations=_TRANSFORMS,
-            evaluate=evaluate,
-        )
+        with warnings.catch_warnings():  # SymPy's deprecations about odd input: refused anyway
+            warnings.simplefilter("error")
+            return parse_expr(
+                text,
+                local_dict={},
+                global_dict=dict(_GLOBALS if evaluate else _GLOBALS_WRITTEN),
+                transformations=_TRANSFORMS,
+                evaluate=evaluate,
+            )
     except InputError:
         raise
     except Exception as exc:  # SymPy raises many kinds here; all mean "did not parse"
+        detail = next((ln for ln in str(exc).splitlines() if ln.strip()), "")[:150]
         raise InputError(
-            f"cannot parse objective {_q(text)} ({type(exc).__name__}: {exc}); "
+            f"cannot parse objective {_q(text)} ({type(exc).__name__}: {detail}); "
             "write it in Python/SymPy syntax, e.g. 'x**4/4 - x**2/2 + y**2/2'"
         ) from None
 

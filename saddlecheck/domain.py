@@ -131,7 +131,7 @@ class _Collector:
             self.add("positive", e.args[0], "argument of log", guard)
         elif name in _UNIT:
             a = e.args[0]
-            self.add("positive", 1 - a**2, f"argument of {name} (|{a}| < 1)", guard)
+            self.add("positive", 1 - a**2, f"argument of {name} (|{_tidy(a)}| < 1)", guard)
         elif name == "acosh":
             self.add("positive", e.args[0] - 1, "argument of acosh (> 1)", guard)
         elif name in ("tan", "sec"):
@@ -146,14 +146,12 @@ class _Collector:
         val = _exponent_value(ex)
         if val is not None and val.is_Integer:
             if val < 0:
-                self.add("nonzero", base, f"base of the negative power **({ex})", guard)
+                self.add("nonzero", base, f"denominator of {_tidy(e)}", guard)
             return
         if val is not None and val.is_Rational and val == sympy.Rational(1, 2):
             self.add("positive", base, "argument of sqrt", guard)
             return
-        self.add(
-            "positive", base, f"base of the power **({_tidy(ex)}), not an integer power", guard
-        )
+        self.add("positive", base, f"base of the non-integer power {_tidy(e)}", guard)
 
     def _piecewise(self, pw: sympy.Piecewise, guard: sympy.Basic) -> None:
         earlier: list = []
@@ -164,7 +162,8 @@ class _Collector:
                     self.walk(side, here)
                 self.add(
                     "nonzero", rel.lhs - rel.rhs,
-                    f"{rel.lhs - rel.rhs} = 0 is the boundary of the Piecewise condition {rel}",
+                    f"{_tidy(rel.lhs - rel.rhs)} = 0 is the boundary of the Piecewise "
+                    f"condition {_tidy(rel)}",
                     here,
                 )  # fmt: skip
             self.walk(piece, sympy.And(here, cond))
@@ -332,8 +331,8 @@ class Domain:
                     return DomainCheck(False, _violated(c, where), c, tuple(checked))
             if ok is None and undecided is None:
                 undecided = c
-            if ok is True and active is True:
-                checked.append(c)
+            if ok is True and active is True and c.expr.free_symbols:
+                checked.append(c)  # (constants were proved when the objective was built)
         if undecided is not None:
             return DomainCheck(None, _undecided(undecided, where), undecided, tuple(checked))
         return DomainCheck(True, "every domain condition proved " + where, None, tuple(checked))

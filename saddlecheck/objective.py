@@ -80,17 +80,20 @@ class Objective:
         self._variables = _expression.check_variables(written, variables)
         self.domain.require_real_constants()  # acos(2), (-1)**(1/3), (-2)**x: InputError
         self._internal = tuple(sympy.Symbol(f"_sc_v{i}") for i in range(self.dim))
-        body = sym.xreplace(dict(zip(self._variables, self._internal, strict=True)))
+        rename = dict(zip(self._variables, self._internal, strict=True))
         if engine not in ("auto", "symengine", "sympy"):
             raise InputError(f"engine={engine!r} must be 'auto', 'symengine' or 'sympy'")
-        self._engine, self._f = "sympy", body
+        self._engine = "sympy"
         if engine != "sympy":
-            try:
-                self._f = se.sympify(body)
+            try:  # rename in symengine: SymPy's xreplace re-evaluates every node (slow on big f)
+                se_rename = {se.sympify(k): se.sympify(v) for k, v in rename.items()}
+                self._f = se.sympify(sym).xreplace(se_rename)
                 self._engine = "symengine"
             except Exception:  # symengine cannot express it: SymPy is the fallback
                 if engine == "symengine":
                     raise InputError("symengine cannot represent this objective") from None
+        if self._engine == "sympy":
+            self._f = sym.xreplace(rename)
         self._vars = tuple(
             (se.Symbol if self._engine == "symengine" else sympy.Symbol)(s.name)
             for s in self._internal
@@ -111,7 +114,6 @@ class Objective:
 
     # -- pickling (for process pools): rebuild the compiled parts lazily -----
     def __getstate__(self) -> dict:
-        # the conditions travel as a list: pickling would evaluate the written form
         keys = ("expr", "variables", "engine", "written")
         return {k: getattr(self, "_" + k) for k in keys} | {"conditions": self.domain.conditions}
 
@@ -120,8 +122,7 @@ class Objective:
         self._written = state.get("written", self._expr)
         self.__dict__["domain"] = Domain(state.get("conditions", ()), self._variables)
 
-    def __call__(self, x: object, dps: int | None = None):
-        """``obj(x)`` is ``obj.value(x)``: ``f(x)`` as a float (or an ``mpf`` at ``dps``)."""
+    def __call__(self, x: object, dps: int | None = None):  # obj(x) is obj.value(x)
         return self.value(x, dps)
 
     def __repr__(self) -> str:
@@ -165,8 +166,14 @@ class Objective:
         """``"symengine"`` or ``"sympy"`` (the fallback), whichever differentiates."""
         return self._engine
 
-    def to_string(self) -> str:
-        """A string that ``Objective(s, variables=self.variable_names)`` parses back."""
+    def to_string(self, *, written: bool = False) -> str:
+        """A string that ``Objective(s, variables=self.variable_names)`` parses back;
+        ``written=True`` keeps the formula as written where simplifying it lost a
+        domain condition (``"x**3/x"``), as certificates need."""
+        if written and self._written is not self._expr:
+            key = lambda cs: {(c.kind, c.expr, c.guard) for c in cs}  # noqa: E731
+            if key(collect(self._expr)) != key(self.domain.conditions):
+                return sympy.sstr(self._written, full_prec=True)
         return sympy.sstr(self._expr, full_prec=True)
 
     @cached_property

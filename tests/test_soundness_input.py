@@ -35,7 +35,7 @@ LOG_BOX = "log(x**2 - 1) + 2*x**2"
         ("x**2 + log(-x**2 - 1)", [0], "argument of log"),
         ("sqrt(x) + x**2", ["-1/4"], "argument of sqrt"),
         ("sqrt(x) + x**2", [0], "argument of sqrt"),  # strict: sqrt is not C^3 at 0
-        ("x**(5/2) + x", [0], "not an integer power"),
+        ("x**(5/2) + x", [0], "non-integer power"),
         ("acosh(x)", [1], "acosh"),
         ("asin(x) + acos(x)", ["3/2"], "asin"),
         ("1/x + x", [0], "x != 0"),
@@ -112,6 +112,8 @@ def test_domain_proof_is_recorded_and_rechecked():
     data = json.loads(c.to_json())
     assert {k: data["domain"][0][k] for k in ("kind", "expr")} == {"kind": "nonzero", "expr": "x"}
     assert c.holds is False and sc.verify_certificate(c.to_json())
+    stored = sc.Objective(data["objective"], variables=data["variables"])  # the written form
+    assert [str(k.expr) for k in stored.domain.conditions] == ["x"]
     # a certificate at 0 whose (forged) domain list says x != 0 must not verify
     good = json.loads(sc.certify_sosp("x**2 + y**2", [0, 0], eps="1e-3", rho=1).to_json())
     assert sc.verify_certificate(json.dumps(good))

@@ -23,11 +23,12 @@ checker agree.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from saddlecheck._validation import check_point, check_positive
+from saddlecheck._validation import InputError, check_point, check_positive
 from saddlecheck.arith.rounding import float_down, float_up
 from saddlecheck.certificates.evidence import (
     Lam,
@@ -180,8 +181,25 @@ def _prepare(obj: object, x: object, what: str) -> tuple[Objective, tuple[Fracti
     return obj, q, dom
 
 
-def _domain_json(dom) -> tuple:
-    return tuple(c.to_json() for c in dom.checked)
+@functools.lru_cache(maxsize=16)
+def _reparsed(text: str, names: tuple[str, ...]) -> Objective:
+    return Objective(text, variables=names)
+
+
+def _stored_form(obj: Objective, q: tuple) -> tuple[str, tuple]:
+    """The objective text a certificate stores, and the domain conditions proved at ``q``.
+
+    The text keeps the formula as written where simplifying it lost a condition
+    (``x**3/x``); the list is the one that text yields, so the checker, reading
+    the text, regenerates exactly this list (and re-proves every entry).
+    """
+    text = obj.to_string(written=True)
+    try:
+        again = _reparsed(text, obj.variable_names)
+    except InputError:  # the written form did not read back: store the simplified one
+        text = obj.to_string()
+        again = _reparsed(text, obj.variable_names)
+    return text, tuple(c.to_json() for c in again.domain.at_point(q).checked)
 
 
 def _undecided(dom, holds, reason: str) -> tuple[bool | None, str]:
@@ -266,9 +284,10 @@ def certify_sosp(
     holds, reason = _undecided(dom, holds, reason)
     evidence = {"grad": {"prec": grad_prec, "norm2": [qstr(n2[0]), qstr(n2[1])]}, **lam.as_dict()}
     g = norm_bounds(*n2)
+    text, domain = _stored_form(obj, q)
     return SOSPCertificate(
-        holds, lam.enclosure(), method, reason, obj.to_string(), obj.variable_names, q, evidence,
-        _domain_json(dom), (lam.s, lam.u), grad_norm=(float_down(g[0]), float_up(g[1])),
+        holds, lam.enclosure(), method, reason, text, obj.variable_names, q, evidence, domain,
+        (lam.s, lam.u), grad_norm=(float_down(g[0]), float_up(g[1])),
         eps=eps_q, rho=rho_q, grad_norm_exact=g,
     )  # fmt: skip
 
@@ -311,8 +330,9 @@ def certify_strict_saddle_point(
     holds = True if lam.u <= -g else (False if lower_beats(lam, -g) else None)
     reason = strict_reason(holds, lam.how, lam.v is not None)
     holds, reason = _undecided(dom, holds, reason)
+    text, domain = _stored_form(obj, q)
     return StrictSaddleCertificate(
-        holds, lam.enclosure(), method, reason, obj.to_string(), obj.variable_names, q,
-        lam.as_dict(), _domain_json(dom), (lam.s, lam.u), gamma=g,
+        holds, lam.enclosure(), method, reason, text, obj.variable_names, q,
+        lam.as_dict(), domain, (lam.s, lam.u), gamma=g,
         direction=lam.v if holds else None,
     )  # fmt: skip
