@@ -224,3 +224,30 @@ def test_bad_arguments_are_refused(kwargs, match):
 def test_bad_constants_are_refused():
     with pytest.raises(InputError, match="theta"):
         find_counterexample(Objective(TOY), 0, "1.5", "0.5", region=SQUARE)
+
+
+# -- inside check_strict_saddle -----------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_check_strict_saddle_refutes_fifty_variables_without_a_covering():
+    from saddlecheck.landscape.strict_saddle import check_strict_saddle
+
+    prob = get("matrix-factorization", d=25, r=2)
+    rep = check_strict_saddle(prob.objective, prob.box, 1, "1/3", "1/3",
+                              minima=prob.minima_distance, max_boxes=100)  # fmt: skip
+    assert rep.holds is False and rep.boxes_processed == 0
+    assert rep.counterexample.max_width() == 0 and prob.box.contains_box(rep.counterexample)
+    assert rep.evidence["grad_norm_upper"] < 1 and rep.evidence["distance_lower"] > 1 / 3
+
+
+@pytest.mark.slow
+def test_check_strict_saddle_with_the_recalled_constants_stays_undecided_without_a_covering():
+    from saddlecheck.landscape.strict_saddle import check_strict_saddle
+
+    prob = get("matrix-factorization", d=25, r=2)
+    c = prob.constants
+    constants = (c["theta"].value, c["gamma"].value, c["zeta"].value)
+    rep = check_strict_saddle(prob.objective, prob.box, *constants, minima=prob.minima_distance,
+                              max_boxes=50)  # fmt: skip
+    assert rep.holds is None and rep.counterexample is None and rep.undecided
