@@ -126,7 +126,8 @@ def _to_sympy(expr: object) -> sympy.Expr:
         raise InputError(
             f"objective of type {type(expr).__name__} is neither a string nor a SymPy expression"
         ) from None
-    _check_kind(out, repr(expr)[:80])
+    if not isinstance(out, sympy.Basic) or isinstance(out, sympy.Tuple):
+        _check_kind(out, repr(expr)[:80])  # repr only when refusing: it is slow on large f
     return out
 
 

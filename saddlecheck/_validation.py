@@ -141,6 +141,10 @@ def _to_rational(value: object, name: str) -> Fraction:
                 f"{name}={_describe(value)} is beyond the size limit of {MAX_BITS} bits"
             )
         return Fraction(int(man)) * Fraction(2) ** int(exp)
+    if isinstance(value, numbers.Rational):  # gmpy2.mpq and other exact rationals
+        return Fraction(int(value.numerator), int(value.denominator))
+    if isinstance(value, numbers.Real) and hasattr(value, "as_integer_ratio"):
+        return _ratio(value, name)  # other binary floats (gmpy2.mpfr, ...): their exact value
     mod = type(value).__module__
     if mod.startswith("flint") and type(value).__name__ in ("fmpz", "fmpq"):
         return Fraction(int(value.p), int(value.q)) if hasattr(value, "q") else Fraction(int(value))

@@ -426,6 +426,9 @@ def value_lower_bound(
 ) -> float:
     """A proved lower bound on ``min_{x in box} f(x)`` (used for PGD's ``Delta_f``).
 
+    Hypothesis (checked first, else ``InputError``): ``f`` is real and ``C^3``
+    on the box (every condition of ``obj.domain`` proved on it).
+
     >>> value_lower_bound(Objective("x**4/4 - x**2/2 + y**2/2"), Box([(-2, 2), (-2, 2)])) <= -0.25
     True
     """
