@@ -34,6 +34,7 @@ import sympy
 
 from saddlecheck import problems
 from saddlecheck.certificates.certify import certify_sosp, verify_certificate
+from saddlecheck.cli._format import down, up
 from saddlecheck.landscape.constants import smoothness
 from saddlecheck.landscape.critical import critical_points
 from saddlecheck.landscape.strict_saddle import check_strict_saddle
@@ -155,8 +156,8 @@ def _toy(ctx: _Ctx) -> None:
     ctx.say(f"1. Toy saddle f = {obj.to_string()} on [-2, 2]^2")
     k = smoothness(obj, box)
     ctx.say(
-        f"   [proved]  ell <= {k.ell:.4g}, rho <= {k.rho:.4g} on the box "
-        f"(values {k.ell_lower:.4g}, {k.rho_lower:.4g} attained)"
+        f"   [proved]  ell <= {up(k.ell, 4)}, rho <= {up(k.rho, 4)} on the box "
+        f"(values {down(k.ell_lower, 4)}, {down(k.rho_lower, 4)} attained)"
     )
     pts = critical_points(obj, box)
     desc = ", ".join(f"{q.kind} {_pt(q.enclosure.midpoint(), 3)}" for q in pts)
@@ -180,7 +181,7 @@ def _toy(ctx: _Ctx) -> None:
     g_cert = certify_sosp(obj, list(g.x), eps=eps, rho=k.rho)
     ctx.say(
         f"   [run]     GD from the exact saddle (0, 0): the gradient is 0, GD stops there; "
-        f"[proved] not an eps-SOSP (lambda_min <= {g_cert.lambda_min[1]:.3g})"
+        f"[proved] not an eps-SOSP (lambda_min <= {up(g_cert.lambda_min[1], 3)})"
     )
     res = pgd(obj, p.x0, keep_path=True, max_iter=200_000, **common)
     ctx.say(
@@ -191,8 +192,9 @@ def _toy(ctx: _Ctx) -> None:
     cert = certify_sosp(obj, list(res.x), eps=eps, rho=k.rho)
     rechecked = verify_certificate(cert.to_json())
     ctx.say(
-        f"   [proved]  the returned point is an eps-SOSP: ||grad f|| <= {cert.grad_norm[1]:.2g}, "
-        f"lambda_min >= {cert.lambda_min[0]:.4g} ({cert.method}); certificate re-checked "
+        "   [proved]  the returned point is an eps-SOSP: ||grad f|| <= "
+        f"{up(cert.grad_norm[1], 2)}, "
+        f"lambda_min >= {down(cert.lambda_min[0], 4)} ({cert.method}); certificate re-checked "
         f"independently: {rechecked}"
     )
     ctx.check("toy PGD certified", cert.holds is True and rechecked and g_cert.holds is False)
@@ -207,7 +209,7 @@ def _toy(ctx: _Ctx) -> None:
         f"   [sampled] escape lemma: {len(done)}/{n} perturbations of the saddle decreased f "
         f"by f_thres within t_thres = {res.params.t_window} steps (median "
         f"{np.median(done) if done else float('nan'):.0f} steps); lemma: "
-        f"P(stuck) <= {bound:.1e}"
+        f"P(stuck) <= {up(bound, 2)}"
     )
     ctx.check("toy escapes", len(done) == n)
 
@@ -254,7 +256,7 @@ def _matrix_factorization(ctx: _Ctx) -> None:
     start = certify_sosp(obj, p.x0, eps=eps, rho=rho)
     ctx.say(
         f"   [proved]  U = 0 is not an eps-SOSP: ||grad f|| = {start.grad_norm[1]:g}, "
-        f"lambda_min <= {start.lambda_min[1]:.4g} (exactly -2 sigma_1)"
+        f"lambda_min <= {up(start.lambda_min[1], 4)} (exactly -2 sigma_1)"
     )
     f0 = obj.exact("value", p.x0)
     delta_f = Fraction(int(f0.p), int(f0.q))
@@ -267,7 +269,7 @@ def _matrix_factorization(ctx: _Ctx) -> None:
     fx = obj.exact("value", list(res.x))
     ctx.say(
         f"   [proved]  the result is an eps-SOSP ({cert.method} arithmetic) and "
-        f"f(U) = {float(fx):.3g} exactly; f >= 0 = f*, so it is within {float(fx):.1e} of "
+        f"f(U) = {float(fx):.3g} exactly; f >= 0 = f*, so it is within {up(fx, 2)} of "
         f"the global minimum value"
     )
     ctx.check(
@@ -327,9 +329,9 @@ def _octopus(ctx: _Ctx) -> None:
     )
     ell, rho = octopus_constants(rel_gap=0.6 if ctx.fast else 0.3)
     ctx.say(
-        f"   [proved]  ell <= {ell:.4g}, rho <= {rho:.4g} for the 2-D transition piece (interval "
-        "arithmetic); they hold on Du et al.'s domain by the block-diagonal Hessian (argued in "
-        "octopus_constants, not machine-checked)"
+        f"   [proved]  ell <= {up(ell, 4)}, rho <= {up(rho, 4)} for the 2-D transition piece "
+        "(interval arithmetic); they hold on Du et al.'s domain by the block-diagonal "
+        "Hessian (argued in octopus_constants, not machine-checked)"
     )
     x0 = np.random.default_rng(0).uniform(-1, 1, d)  # Du et al.'s random start
     f_star = float(p.f_star)
@@ -375,8 +377,15 @@ def _octopus(ctx: _Ctx) -> None:
     ctx.say("   figures: " + ctx.save(fig, "octopus_race.png"))
 
 
+ACTS = {"toy": _toy, "matrix-factorization": _matrix_factorization, "octopus": _octopus}
+
+
 def run_demo(
-    out_dir: str = "demo-output", *, fast: bool = False, log: Callable[[str], None] | None = None
+    out_dir: str = "demo-output",
+    *,
+    fast: bool = False,
+    log: Callable[[str], None] | None = None,
+    acts: tuple[str, ...] = tuple(ACTS),
 ) -> DemoReport:
     """Run the three acts, write the figures to ``out_dir``, return the report.
 
@@ -384,13 +393,20 @@ def run_demo(
         out_dir: directory for the PNG figures (created).
         fast: smaller instances and samples (for tests).
         log: called with each report line as it is produced (the CLI prints them).
+        acts: which acts to run, in order (names of :data:`ACTS`); the README's
+            excerpt of the octopus act is regenerated by ``tests/test_readme.py``.
     """
+    unknown = [a for a in acts if a not in ACTS]
+    if unknown:
+        from saddlecheck._validation import InputError
+
+        raise InputError(f"acts={unknown!r}: choose from {', '.join(ACTS)}")
     ctx = _Ctx(out_dir, fast, log or (lambda line: None))
     start = time.perf_counter()
     ctx.say('saddlecheck demo: "How to Escape Saddle Points Efficiently" (Jin et al., ICML 2017)')
     ctx.say(f"tags: {TAGS}")
-    for act in (_toy, _matrix_factorization, _octopus):
+    for name in acts:
         ctx.say("")
-        act(ctx)
+        ACTS[name](ctx)
     ctx.report.seconds = time.perf_counter() - start
     return ctx.report

@@ -118,3 +118,36 @@ def test_readme_block(lineno, lang, block, tmp_path):
                              capture_output=True, text=True, cwd=tmp_path, env=env,
                              timeout=300)  # fmt: skip
         assert res.returncode == 0, f"README line {lineno}:\n{res.stdout}\n{res.stderr}"
+
+
+# ---------------------------------------------------------------- the demo excerpt
+
+EXCERPT = re.compile(r"^<!-- demo-excerpt: ([\w-]+) -->$")
+
+
+def demo_excerpt() -> tuple[str, list[str]]:
+    """``(act, lines)`` of the README's demo excerpt (the fenced block after the marker)."""
+    lines = README.read_text(encoding="utf-8").splitlines()
+    for i, line in enumerate(lines):
+        m = EXCERPT.match(line.strip())
+        if m:
+            assert FENCE.match(lines[i + 1]), "the excerpt marker must precede a fenced block"
+            end = next(j for j in range(i + 2, len(lines)) if lines[j].startswith("```"))
+            return m.group(1), [ln.rstrip() for ln in lines[i + 2 : end]]
+    raise AssertionError("README has no <!-- demo-excerpt: ACT --> block")
+
+
+@pytest.mark.slow
+def test_demo_excerpt_is_what_the_demo_prints_today(tmp_path):
+    """The README's demo numbers come from a fresh, deterministic run of that act."""
+    from saddlecheck.demo import run_demo
+
+    act, shown = demo_excerpt()
+    printed: list[str] = []
+    report = run_demo(str(tmp_path), acts=(act,), log=printed.append)
+    assert report.ok, report.checks
+    start = next(i for i, ln in enumerate(printed) if ln[:1].isdigit())  # "3. The octopus ..."
+    produced = [ln.rstrip() for ln in printed[start:] if not ln.strip().startswith("figures:")]
+    assert shown == produced, "README demo excerpt is stale; replace it with:\n" + "\n".join(
+        produced
+    )

@@ -87,6 +87,7 @@ def analyze(args, target: Target, out: Outcome) -> None:
         out.say(f"({obj.dim} variables: the ell/rho bisection gets {boxes} boxes; "
                 "--max-boxes raises it)")  # fmt: skip
     kwargs = budget_kwargs(smoothness, args.deadline, rel_gap=rel_gap, max_boxes=boxes)
+    args.deadline.phase = "bounding ell and rho"
     with counter.section("smoothness: bounding ell and rho"):
         k = smoothness(obj, box, **kwargs)
     out.data["smoothness"] = json.loads(k.to_json())
@@ -110,6 +111,7 @@ def analyze(args, target: Target, out: Outcome) -> None:
 
         kwargs = budget_kwargs(critical_points, args.deadline, counter.callback("critical points"),
                                max_boxes=args.max_boxes)  # fmt: skip
+        args.deadline.phase = "searching for critical points"
         with counter.section("critical points"):
             pts = critical_points(obj, box, **kwargs)
         out.data["critical_points"] = json.loads(pts.to_json())
@@ -130,6 +132,7 @@ def analyze(args, target: Target, out: Outcome) -> None:
                                counter.callback("strict saddle"), max_boxes=args.max_boxes,
                                minima=minima)  # fmt: skip
         out.verdict = None  # asked: undecided until the check answers
+        args.deadline.phase = "checking the strict-saddle property"
         with counter.section("strict saddle"):
             report = check_strict_saddle(obj, box, consts["theta"], consts["gamma"],
                                          consts["zeta"], **kwargs)  # fmt: skip
@@ -144,5 +147,6 @@ def analyze(args, target: Target, out: Outcome) -> None:
     if args.plot:
         from saddlecheck import plot
 
+        args.deadline.phase = "drawing the figure"
         fig = plot.landscape(obj, box, critical=pts, covering=report)
         out.figures.append(plot.save(fig, args.plot))

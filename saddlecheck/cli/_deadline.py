@@ -54,6 +54,7 @@ class Deadline:
         self.seconds = seconds
         self.start = time.monotonic()
         self.end = None if seconds is None else self.start + seconds
+        self.phase = ""  # what the command is doing now, for the message when it stops
 
     def remaining(self) -> float | None:
         """Seconds left (at least a millisecond, so budgets stay valid), or ``None``."""
@@ -98,7 +99,7 @@ def hard_limit(deadline: Deadline) -> Iterator[None]:
         return
 
     def fire(signum, frame):
-        raise TimedOut("the time limit expired")
+        raise TimedOut(f"while {deadline.phase}" if deadline.phase else "the time limit expired")
 
     previous = signal.signal(signal.SIGALRM, fire)
     signal.setitimer(signal.ITIMER_REAL, deadline.seconds + grace(deadline.seconds))

@@ -128,6 +128,7 @@ def run(args, target: Target, out: Outcome) -> None:
         if getattr(args, name) is not None:
             common[name] = check_open_unit(f"--{name}", getattr(args, name),
                                            closed_right=(name == "c"))  # fmt: skip
+    args.deadline.phase = "proving ell, rho and Delta_f over the box"
     values, sources, box = constants(args, target, x0)
     seed = 0 if args.seed is None else args.seed
     keep_path = bool(args.plot) and obj.dim == 2
@@ -136,6 +137,7 @@ def run(args, target: Target, out: Outcome) -> None:
     algorithm = gd if args.gd else pgd
     label = "GD" if args.gd else "PGD"
     setup = _setup(algorithm, obj, x0, common, args)
+    out.say(*setup.params.explain().splitlines())  # known before the run: printed now
     bound = setup.bound.value
     max_iter = args.max_iter
     if max_iter is None:
@@ -143,6 +145,7 @@ def run(args, target: Target, out: Outcome) -> None:
             DEFAULT_MAX_ITER)  # fmt: skip
     progress = Progress(sys.stderr, label=label, max_iter=max_iter, bound=bound,
                         enabled=not (args.quiet or args.json), deadline=args.deadline)  # fmt: skip
+    args.deadline.phase = f"running {label}"
     try:
         res = algorithm(obj, x0, max_iter=max_iter, callback=progress,
                         callback_every=200, keep_path=keep_path, **common)  # fmt: skip
@@ -170,9 +173,9 @@ def _partial(out: Outcome, state: object, label: str) -> None:
 
 
 def _report(args, out: Outcome, obj, res, sources: dict, box, eps, max_iter: int) -> None:
-    out.say(*res.params.explain().splitlines())
     out.say(*(ln for ln in res.explain().splitlines() if not ln.startswith("  ell from")))
     out.say(*(f"  {k}: {v}" for k, v in sources.items()))
+    args.deadline.phase = "certifying the returned point"
     cert = certify_sosp(obj, list(res.x), eps=eps, rho=res.params.rho)
     out.say(
         f"certificate of the returned point: eps-SOSP {verdict_word(cert.holds).upper()} "
