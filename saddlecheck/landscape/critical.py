@@ -178,7 +178,6 @@ def critical_points(
     total = _volume(box, axes) or 1.0
 
     known = found.known
-
     settled = [0.0]
 
     def report(phase: str, extra: int = 0) -> None:
@@ -241,32 +240,30 @@ def critical_points(
     for group in _bnb.clusters(leaves):
         members = [leaves[i] for i in group]
         if deadline is not None and time.monotonic() > deadline:
-            regions.append(
-                UnresolvedRegion(
-                    _bnb.hull(members),
-                    len(members),
-                    (-inf, inf),
-                    None,
-                    None,
-                    True,
-                    "at min_width, not analysed (time limit reached)",
-                )
-            )
-            continue  # fmt: skip
+            why = "at min_width, not analysed (time limit reached)"
+            regions.append(_open_region(members, True, why))
+            status = "time limit"
+            continue
         _add_cluster(settle_cluster(obj, members, mw), box, points, regions, zeros)
     for group in _bnb.clusters(leftover):
         members = [leftover[i] for i in group]
         why = "time limit" if status == "time limit" else f"max_boxes={max_boxes}"
-        regions.append(UnresolvedRegion(_bnb.hull(members), len(members),
-                                        (-inf, inf), None, None, False,
-                                        f"not examined ({why} reached)"))  # fmt: skip
-    if status == "complete" and regions:
+        regions.append(_open_region(members, False, f"not examined ({why} reached)"))
+    if not regions:
+        status = "complete"  # every critical point in the box is listed, however it ended
+    elif status == "complete":
         status = "unresolved"
     points.sort(key=lambda p: (p.enclosure.midpoint(), p.kind))
     regions.sort(key=lambda r: r.enclosure.midpoint())
     report("done")
     return CriticalPoints(box, tuple(points), tuple(regions), not regions, processed, mw,
                           status, time.monotonic() - start)  # fmt: skip
+
+
+def _open_region(members: list[Box], examined: bool, reason: str) -> UnresolvedRegion:
+    """A region about which nothing is proved (not examined, or not analysed)."""
+    return UnresolvedRegion(_bnb.hull(members), len(members), (-inf, inf), None, None,
+                            examined, reason)  # fmt: skip
 
 
 class _Zeros:
@@ -369,11 +366,8 @@ def _absorb(obj: Objective, found: _Zeros, leaves: list[Box], budget: int,
         if late or not (few or any(_beside(z, b) for z in zeros)):
             out.append(b)
             continue
-        done = False
-        for z in zeros:
-            if found.known(b):
-                done = True
-                break
+        done = found.known(b)
+        for z in [] if done else zeros:
             if _beside(z, b) and (W := kr.absorb(obj, z.V, b)) is not None:
                 found.cover(W)
                 done = True
