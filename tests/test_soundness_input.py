@@ -15,6 +15,9 @@ from fractions import Fraction
 import numpy as np
 import pytest
 import sympy
+from _budget import examples
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import saddlecheck as sc
 from saddlecheck.arith.symmetric import lambda_min_enclosure
@@ -324,3 +327,74 @@ def test_objective_is_callable():
     obj = sc.Objective("x**2 + 3*y")
     assert obj([1.0, 2.0]) == obj.value([1.0, 2.0]) == 7.0
     assert obj([1, 2], dps=30) == obj.value([1, 2], dps=30)
+
+
+# -- the domain proof against an independent oracle -----------------------------------
+
+_LEAVES = st.sampled_from(["x", "y", "1", "2", "1/2", "-1", "-3/2", "x**2", "x*y"])
+_UNARY = ["log({})", "sqrt({})", "atanh({})", "asin({})", "acos({})", "acosh({})", "tan({})",
+          "cot({})", "exp({})", "sin({})", "1/({})", "({})**(1/3)", "({})**(-2)", "({})**3/({})",
+          "Piecewise(({}, x < 1/2), (x**2, True))"]  # fmt: skip
+_BINARY = ["({})+({})", "({})*({})", "({})-({})", "({})/({})"]
+_FORMULAS = st.recursive(
+    _LEAVES,
+    lambda inner: st.one_of(
+        st.builds(lambda u, a: u.replace("{}", a), st.sampled_from(_UNARY), inner),
+        st.builds(lambda b, a, c: b.format(a, c), st.sampled_from(_BINARY), inner, inner),
+    ),
+    max_leaves=6,
+)
+_ENDS = st.sampled_from([Fraction(k, 4) for k in range(-8, 9)])
+_X, _Y = sympy.symbols("x y")
+
+
+def _real_everywhere_at(written: sympy.Expr, x: tuple[Fraction, Fraction]) -> bool:
+    """Oracle: every subexpression of ``f`` as written that is evaluated at ``x`` (in a
+    Piecewise: the conditions up to the chosen piece, and that piece) is finite and
+    real there, by SymPy's own evaluation at 30 digits (no saddlecheck code)."""
+    sub = {_X: sympy.Rational(x[0].numerator, x[0].denominator),
+           _Y: sympy.Rational(x[1].numerator, x[1].denominator)}  # fmt: skip
+
+    def value(node):
+        try:
+            val = sympy.N(sympy.sympify(node).xreplace(sub), 30)
+        except Exception:
+            return None
+        bad = val.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo) or not val.is_real
+        return None if bad else val
+
+    def ok(node) -> bool:
+        if node.is_Atom:
+            return True
+        if isinstance(node, sympy.Piecewise):
+            for piece, cond in node.args:
+                if cond is sympy.true:
+                    return ok(piece)
+                lhs, rhs = cond.args
+                a, b = (value(t) if ok(t) else None for t in (lhs, rhs))
+                if a is None or b is None:
+                    return False
+                if bool(cond.func(a, b)):
+                    return ok(piece)
+            return False
+        return all(ok(a) for a in node.args) and value(node) is not None
+
+    return ok(written)
+
+
+@settings(max_examples=examples(60), deadline=None)
+@given(f=_FORMULAS, x=_ENDS, y=_ENDS, w=_ENDS, h=_ENDS)
+def test_proved_domain_is_real_by_the_oracle(f, x, y, w, h):
+    """Zero wrong proofs: a point (box) whose domain is proved is one where every
+    subexpression of f is real (at the corners and centre of the box)."""
+    try:
+        obj = sc.Objective(f, variables=["x", "y"])
+    except sc.InputError:
+        return
+    if obj.domain.at_point((x, y)).holds is True:
+        assert _real_everywhere_at(obj.written, (x, y)), (f, x, y)
+    box = sc.Box([(min(x, w), max(x, w)), (min(y, h), max(y, h))])
+    if obj.domain.on_box(box).holds is True:
+        (a, b), (c, d) = box.intervals
+        for p in [(a, c), (a, d), (b, c), (b, d), ((a + b) / 2, (c + d) / 2)]:
+            assert _real_everywhere_at(obj.written, p), (f, box, p)
