@@ -106,7 +106,7 @@ def test_toy_with_too_large_gamma_is_refuted_against_every_local_minimum():
     assert "every local minimum" in res.reason
 
 
-@pytest.mark.parametrize("d, r", [(2, 1), (4, 1), (2, 2), (3, 2)])
+@pytest.mark.parametrize("d, r", [(2, 1), (4, 1), (2, 2), (3, 2), (6, 3)])
 def test_matrix_factorization_theta_sigma_r_three_halves_is_refuted(d, r):
     prob = get("matrix-factorization", d=d, r=r)
     sr = prob.constants["sigma_r"].value  # 1: theta = sigma_r^(3/2) = 1
@@ -193,6 +193,21 @@ def test_the_search_is_deterministic_and_serialises():
     assert a.to_json() == b.to_json()
     data = json.loads(a.to_json())
     assert data["proved"] is True and [Fraction(v) for v in data["point"]] == list(a.point)
+
+
+@pytest.mark.parametrize("d, r", [(3, 3), (6, 3), (10, 5)])
+def test_matrix_factorization_distance_lower_bound_is_tight_for_rank_above_two(d, r):
+    prob = get("matrix-factorization", d=d, r=r)
+    V = sympy.Matrix(d, r, prob.options["V_star"])
+    for k in range(5):
+        U = V * sympy.Rational(k + 1, 4) + sympy.Matrix(d, r, lambda i, j: sympy.Rational(i - j, 7))
+        lo, hi = prob.minima_distance.bounds(Box([(v, v) for v in U]))
+        with mpmath.workdps(50):
+            A = mpmath.matrix((V.T * U).tolist())
+            nuclear = sum(mpmath.svd_r(A, compute_uv=False))
+            sq = sum(v * v for v in U) + sum(v * v for v in V)
+            true = mpmath.sqrt(mpmath.mpf(sq.p) / sq.q - 2 * nuclear)
+            assert lo <= true <= hi and true - lo < 1e-9 * max(1, true)
 
 
 def test_minima_points_bounds_are_exact_enclosures():

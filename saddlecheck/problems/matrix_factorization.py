@@ -158,8 +158,8 @@ class MinimaDistance:
       convex in one variable, so its maximum is at an end).
     * **lower** (``bounds``): ``dist`` is 1-Lipschitz, so
       ``dist(U) >= dist(c) - ||U - c||`` with ``c`` the centre, and
-      ``||A||_* <= sqrt(||A||_F^2 + 2 |det A|)`` (equality for ``r <= 2``),
-      ``<= sqrt(r) ||A||_F`` for ``r > 2``.
+      ``||A||_* <= sqrt(||A||_F^2 + 2 |det A|)`` (equality for ``r <= 2``);
+      for ``r > 2`` a float SVD split (:func:`_nuclear_upper`).
 
     Evaluated in ball arithmetic (python-flint ``arb``, outward rounded) from
     the exact ``V*``; results are rounded outward to floats.
@@ -236,7 +236,7 @@ class MinimaDistance:
             elif r == 2:
                 nuc = (fro2 + 2 * abs(A[0][0] * A[1][1] - A[0][1] * A[1][0])).sqrt()
             else:
-                nuc = (r * fro2).sqrt()
+                nuc = _nuclear_upper(A)
             t = sum((x * x for x in c), flint.arb(0))
             t += sum((v * v for row in V for v in row), flint.arb(0)) - 2 * nuc
             at_c = flint.arb(t.lower()).max(flint.arb(0)).sqrt()
@@ -245,6 +245,33 @@ class MinimaDistance:
             low = (at_c - half).lower()
         lo_f = float_down(to_fraction(low)) if low.is_finite() else 0.0
         return max(0.0, lo_f), self._upper(box, mid)
+
+
+def _nuclear_upper(A: list[list[flint.arb]]) -> flint.arb:
+    """A ball whose upper end bounds ``||A||_*`` for every matrix in the ball matrix ``A``.
+
+    ``A = X Y^T + E`` with ``X = P S^(1/2)``, ``Y = Q S^(1/2)`` from the float
+    SVD of the midpoint, so ``||A||_* <= ||X Y^T||_* + ||E||_* <= (||X||_F^2 +
+    ||Y||_F^2) / 2 + sqrt(r) ||E||_F`` (``||X Y^T||_* <= ||X||_F ||Y||_F``);
+    tight when the float SVD is accurate, unlike ``sqrt(r) ||A||_F`` alone.
+    """
+    r = len(A)
+    mid = np.array([[float(a.mid()) for a in row] for row in A])
+    fallback = (r * sum((x * x for row in A for x in row), flint.arb(0))).sqrt()
+    if not np.all(np.isfinite(mid)):
+        return fallback
+    P, S, Qt = np.linalg.svd(mid)
+    root = np.sqrt(S)
+    X = [[flint.arb(float(v)) for v in row] for row in P * root]
+    Y = [[flint.arb(float(v)) for v in row] for row in Qt.T * root]
+    e2 = flint.arb(0)
+    for i in range(r):
+        for j in range(r):
+            e = A[i][j] - sum((X[i][k] * Y[j][k] for k in range(r)), flint.arb(0))
+            e2 += e * e
+    xy = sum((v * v for row in X + Y for v in row), flint.arb(0)) / 2
+    bound = xy + (r * e2).sqrt()
+    return bound if bound.upper() < fallback.upper() else fallback
 
 
 def _pq(q: Fraction) -> tuple[int, int]:
