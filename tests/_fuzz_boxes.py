@@ -1,0 +1,183 @@
+"""Box generators for the soundness fuzzer: objectives on small boxes with exactly
+known domain status (every domain condition is a linear ``L = x_i - c``, so its
+range over the box is known exactly) and, for ``critical_points``, exactly
+known critical points (separable sums of 1-D polynomials with rational roots).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from fractions import Fraction
+
+import sympy
+from _fuzz_objectives import NAMES, SYMS, parse, q_text
+from _oracle import Cond, Piece, Spec, count_below, lam_min_ge
+from hypothesis import strategies as st
+
+
+@dataclass
+class BoxCase:
+    spec: Spec
+    box: list[tuple[Fraction, Fraction]]
+    status: str  # "inside": f real and C^3 on a neighbourhood of the box; "outside": not
+    note: str = ""
+
+
+# (text in L, ok(range of L over the box) -> bool)
+def _pos(lo, hi):
+    return lo > 0
+
+
+def _nonzero(lo, hi):
+    return lo > 0 or hi < 0
+
+
+def _unit(lo, hi):
+    return lo > -1 and hi < 1
+
+
+BOX_DOMAIN_TERMS = [
+    ("log({L})", _pos, "pos", "{L}"),
+    ("sqrt({L})", _pos, "pos", "{L}"),
+    ("1/({L})", _nonzero, "nonzero", "{L}"),
+    ("atanh({L})", _unit, "pos", "1 - ({L})**2"),
+    ("({L})**(5/2)", _pos, "pos", "{L}"),
+]
+
+SMOOTH_TERMS = [
+    "exp({v}/2)",
+    "sin({v})",
+    "cos(2*{v})",
+    "{v}**3",
+    "{v}**4/4",
+    "1/(1 + {v}**2)",
+    "exp(-{v}**2)",
+]
+
+
+@st.composite
+def box_cases(draw, max_dim: int = 2) -> BoxCase:
+    n = draw(st.integers(1, max_dim))
+    box = []
+    for _ in range(n):
+        lo = Fraction(draw(st.integers(-8, 8)), draw(st.sampled_from([1, 2, 4])))
+        w = draw(st.sampled_from([Fraction(1, 8), Fraction(1, 2), Fraction(1), Fraction(2)]))
+        box.append((lo, lo + w))
+    terms = [f"{q_text(Fraction(draw(st.integers(-4, 4)), 2))}*{NAMES[i]}**2" for i in range(n)]
+    conds, pieces, status = [], [], "inside"
+    for _ in range(draw(st.integers(0, 2))):
+        what = draw(st.sampled_from(["smooth", "domain", "piece", "constant"]))
+        i = draw(st.integers(0, n - 1))
+        v = NAMES[i]
+        if what == "smooth":
+            terms.append(draw(st.sampled_from(SMOOTH_TERMS)).format(v=v))
+            continue
+        if what == "constant":
+            terms.append(draw(st.sampled_from(["acos(2)", "log(-1 - x**2)", "(-1)**(1/3)"])))
+            conds.append(("pos", "-1"))
+            status = "outside"
+            continue
+        # c: on an end, inside, just outside, far outside
+        lo, hi = box[i]
+        c = draw(
+            st.sampled_from(
+                [
+                    lo,
+                    hi,
+                    (lo + hi) / 2,
+                    lo - Fraction(1, 2**60),
+                    hi + Fraction(1, 2**60),
+                    lo - 3,
+                    hi + 3,
+                    lo - 1,
+                    hi + 1,
+                ]
+            )
+        )
+        L = f"({v} - {q_text(c)})"
+        Llo, Lhi = lo - c, hi - c
+        if what == "domain":
+            text, ok, kind, g = draw(st.sampled_from(BOX_DOMAIN_TERMS))
+            terms.append(text.format(L=L))
+            conds.append((kind, g.format(L=L)))
+            if not ok(Llo, Lhi):
+                status = "outside"
+        else:
+            pieces.append((L, f"{L}", f"{L}**2"))
+            if not _nonzero(Llo, Lhi):
+                status = "outside"
+    text = " + ".join(terms)
+    for g, left, right in pieces:
+        text += f" + Piecewise(({left}, {g} < 0), ({right}, True))"
+    syms = SYMS[:n]
+    spec = Spec(
+        text if draw(st.booleans()) else parse(text),
+        syms,
+        parse(" + ".join(terms)),
+        tuple(Cond(k, parse(g)) for k, g in conds),
+        tuple(Piece(parse(g), parse(a), parse(b)) for g, a, b in pieces),
+        text,
+    )
+    return BoxCase(spec, box, status, text)
+
+
+# ------------------------------------------------------------- critical points
+
+
+@dataclass
+class CriticalCase:
+    spec: Spec
+    box: list[tuple[Fraction, Fraction]]
+    points: list[tuple[tuple[Fraction, ...], list[list[Fraction]]]]  # every critical point, H
+
+
+def classify(H: list[list[Fraction]]) -> str:
+    """``"min"``, ``"max"``, ``"strict_saddle"`` or ``"degenerate"`` (exact inertia)."""
+    neg = [[-a for a in r] for r in H]
+    from _oracle import charpoly, fq
+
+    p = charpoly(H)
+    if p(fq(Fraction(0))) == 0:
+        return "degenerate"
+    if count_below(p, Fraction(0)) == 0:
+        return "min"
+    if lam_min_ge(neg, Fraction(0)):
+        return "max"
+    return "strict_saddle"
+
+
+@st.composite
+def critical_cases(draw, max_dim: int = 2) -> CriticalCase:
+    """``f = sum_i F_i(x_i)`` with ``F_i' = w_i prod_j (x_i - r_ij)``, rational roots."""
+    n = draw(st.integers(1, max_dim))
+    x = sympy.Symbol("t")
+    terms, roots, second = [], [], []
+    box = []
+    for i in range(n):
+        rs = draw(
+            st.lists(st.integers(-6, 6).map(lambda k: Fraction(k, 4)), min_size=1, max_size=3)
+        )
+        w = draw(st.sampled_from([1, -1, 2, Fraction(-1, 3)]))
+        dF = sympy.Rational(w.numerator, w.denominator) if isinstance(w, Fraction) else w
+        for r in rs:
+            dF = dF * (x - sympy.Rational(r.numerator, r.denominator))
+        F = sympy.integrate(sympy.expand(dF), x)
+        terms.append(str(F.subs(x, SYMS[i])))
+        d2 = sympy.diff(dF, x)
+        roots.append(sorted(set(rs)))
+        second.append(
+            {
+                r: Fraction(str(d2.subs(x, sympy.Rational(r.numerator, r.denominator))))
+                for r in set(rs)
+            }
+        )
+        lo = Fraction(draw(st.integers(-8, 4)), 4)
+        box.append((lo, lo + Fraction(draw(st.integers(1, 12)), 4)))
+    points = []
+    for combo in itertools.product(*roots):
+        H = [[second[i][combo[i]] if i == j else Fraction(0) for j in range(n)] for i in range(n)]
+        points.append((tuple(combo), H))
+    text = " + ".join(f"({t})" for t in terms)
+    spec = Spec(text, SYMS[:n], parse(text), label=text)
+    return CriticalCase(spec, box, points)
