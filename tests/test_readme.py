@@ -151,3 +151,19 @@ def test_demo_excerpt_is_what_the_demo_prints_today(tmp_path):
     assert shown == produced, "README demo excerpt is stale; replace it with:\n" + "\n".join(
         produced
     )
+
+
+def test_readme_says_how_to_reach_the_installed_command():
+    text = README.read_text(encoding="utf-8")
+    assert "source .venv/bin/activate" in text and ".venv/bin/saddlecheck" in text
+    assert "No module named 'flint'" in text  # the symptom a reader would search for
+
+
+def test_shipped_files_cite_only_documents_that_ship():
+    """Docstrings once cited DESIGN.md, which is not in the repository."""
+    cited = []
+    for folder in ("saddlecheck", "proofs", "examples", "benchmarks"):
+        for path in (ROOT / folder).rglob("*.py"):
+            if "DESIGN.md" in path.read_text(encoding="utf-8"):
+                cited.append(str(path.relative_to(ROOT)))
+    assert not cited, f"these cite DESIGN.md, which does not ship: {cited}"
