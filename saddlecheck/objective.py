@@ -44,8 +44,8 @@ class Objective:
     Args:
         expr: a formula string (``"x**4/4 - x**2/2 + y**2/2"``; ``^`` means
             power; decimals are read exactly; ``E`` is Euler's number, ``pi``
-            is pi, ``I`` is refused) or a SymPy expression (plain or
-            ``real=True`` symbols only).
+            is pi, ``I`` is refused) or a SymPy expression (plain or ``real=True``
+            symbols; its domain conditions are those of the expression received).
         variables: the variables in order (Symbols or names); default: the
             free symbols of the formula as written, sorted by name
             (``"(x/x)*y**2"`` has the variables ``x`` and ``y``).
@@ -170,11 +170,8 @@ class Objective:
         """A string that ``Objective(s, variables=self.variable_names)`` parses back;
         ``written=True`` keeps the formula as written where simplifying it lost a
         domain condition (``"x**3/x"``), as certificates need."""
-        if written and self._written is not self._expr:
-            key = lambda cs: {(c.kind, c.expr, c.guard) for c in cs}  # noqa: E731
-            if key(collect(self._expr)) != key(self.domain.conditions):
-                return sympy.sstr(self._written, full_prec=True)
-        return sympy.sstr(self._expr, full_prec=True)
+        lost = written and set(collect(self._expr)) != set(self.domain.conditions)
+        return sympy.sstr(self._written if lost else self._expr, full_prec=True)
 
     @cached_property
     def _grad_exprs(self) -> list:
