@@ -515,3 +515,50 @@ def test_strict_saddle_certificates_verify_and_agree(f, x, gamma):
     data["gamma"] = qstr(gamma * 2)
     if not rejected(resign(data)):  # accepted only if the claim holds for 2 gamma
         assert data["holds"] is None or bool(h <= -2 * g) is data["holds"]
+
+
+# ------------------------------------------------------------------ mixed scales
+
+
+@pytest.mark.parametrize(
+    ("f", "x", "hess", "strict"),
+    [
+        ("exp(x) + y**2", [800, 0], True, False),  # lambda_min = 2, entries 1e347 and 2
+        ("exp(x) - y**2", [800, 0], False, True),
+        ("exp(x) + y**2 + x*y/1000", [800, 0], True, False),
+        ("exp(x) + y**2/2 - z**2/2 + y*z/4", [900, 0, 0], False, True),  # -sqrt(17)/4
+    ],
+)
+def test_hessians_spanning_beyond_float64_are_decided(f, x, hess, strict):
+    """Scaling H into float range loses its small entries; the exact second look decides."""
+    c = certify_sosp(f, x, eps=1, rho=1)  # ||grad|| ~ e^800 > 1: False either way
+    assert c.holds is False and verify_certificate(c.to_json()) is True
+    assert ("lambda_min >= -sqrt(rho eps) proved" in c.reason) is hess, c.reason
+    assert ("lambda_min < -sqrt(rho eps) proved" in c.reason) is (not hess), c.reason
+    s = certify_strict_saddle_point(f, x, gamma="1/2")
+    assert s.holds is strict and verify_certificate(s.to_json()) is True
+
+
+@settings(max_examples=examples(15))
+@given(
+    a=st.fractions(-3, 3, max_denominator=7),
+    b=st.fractions(-3, 3, max_denominator=7),
+    d=st.fractions(-3, 3, max_denominator=7),
+    x=st.integers(700, 1200),
+    gamma=st.fractions(Fraction(1, 8), 3, max_denominator=8),
+)
+def test_mixed_scale_strict_saddle_matches_exact_eigenvalues(a, b, d, x, gamma):
+    """f = exp(x) + (a y^2 + 2 b y z + d z^2)/2: lambda_min = that of [[a, b], [b, d]]."""
+    y, z, xs = sympy.symbols("y z x")
+    r = [sympy.Rational(t.numerator, t.denominator) for t in (a, b, d)]
+    f = sympy.exp(xs) + (r[0] * y**2 + 2 * r[1] * y * z + r[2] * z**2) / 2
+    c = certify_strict_saddle_point(Objective(f, (xs, y, z)), [x, 0, 0], gamma=gamma)
+    lam = min(sympy.Matrix([[r[0], r[1]], [r[1], r[2]]]).eigenvals())
+    g = sympy.Rational(gamma.numerator, gamma.denominator)
+    truth = bool(lam <= -g)
+    note(f"{c.explain()} truth {truth}")
+    if c.holds is not None:
+        assert c.holds is truth
+    if sympy.simplify(lam + g) != 0:
+        assert c.holds is not None  # decided unless lambda_min = -gamma exactly
+    assert verify_certificate(c.to_json()) is True

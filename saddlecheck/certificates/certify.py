@@ -42,6 +42,7 @@ from saddlecheck.certificates.evidence import (
     lam_exact,
     lower_beats,
     norm_bounds,
+    refine_ball,
     refine_exact,
     sqrt_bounds,
     strict_exact,
@@ -276,6 +277,8 @@ def certify_sosp(
             lam_done = ge_neg_sqrt(lam.s, T) or hess_below(lam, T)
             if (grad_done and (lam_done or prec >= _LAM_PREC)) or n2[0] > E2 or hess_below(lam, T):
                 break
+        if not (ge_neg_sqrt(lam.s, T) or hess_below(lam, T)) and obj.dim <= max_exact_dim:
+            refine_ball(lam, obj, q, lam.prec, -sqrt_bounds(T, lam.prec + 64)[0])
     lam.compact()
     grad_ok = True if n2[1] <= E2 else (False if n2[0] > E2 else None)
     hess_ok = True if ge_neg_sqrt(lam.s, T) else (False if hess_below(lam, T) else None)
@@ -326,6 +329,8 @@ def certify_strict_saddle_point(
             lam = lam_ball(obj, q, prec)
             if lam.u <= -g or lower_beats(lam, -g):
                 break
+        if not (lam.u <= -g or lower_beats(lam, -g)) and obj.dim <= max_exact_dim:
+            refine_ball(lam, obj, q, lam.prec, -g)
     lam.compact()
     holds = True if lam.u <= -g else (False if lower_beats(lam, -g) else None)
     reason = strict_reason(holds, lam.how, lam.v is not None)

@@ -14,11 +14,13 @@ stored numbers on both sides.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from dataclasses import dataclass
 from fractions import Fraction
 
 import flint
+import mpmath
 import numpy as np
 
 from saddlecheck._validation import InputError
@@ -207,6 +209,70 @@ def lam_ball(obj: Objective, q: tuple, prec: int) -> Lam:
     s -= (abs(s) + scale) * Fraction(1, 2 ** (prec - 8))
     u += (abs(u) + scale) * Fraction(1, 2 ** (prec - 8))
     return Lam("pd", s, f"{e.method} + radius", "witness", u, e.v, prec)
+
+
+def refine_ball(lam: Lam, obj: Objective, q: tuple, prec: int, t: Fraction | None) -> None:
+    """Exact-rational second look at a ball Hessian whose entries span beyond float64.
+
+    Scaling ``H`` into float range loses entries far below its largest one
+    (``diag(e^800, -2)``). Here the balls ``m_ij +- r_ij`` are read exactly:
+    the upper bound is a witness ``v`` of the exact midpoint matrix with
+    ``v^T H v / v^T v <= (v^T m v + |v|^T r |v|) / v^T v``, and the lower bound
+    an interval ``LDL^T`` proving every ``H`` in the balls ``- t I`` positive
+    definite (``lambda_min > t``). Both keep a margin of ``2^-(prec-8)``
+    relative to each entry (and the radius twice) for the checker, whose own
+    enclosures then lie inside. Updates ``lam`` where that is better.
+    """
+    from saddlecheck.certificates.intervals import ldl_pd  # the checker's, reused (not shared back)
+
+    H = obj.enclose("hess", q, prec)
+    n = len(H)
+    ex = [[arb_exact(H[i][j], "an entry of Hess f(x)") for j in range(n)] for i in range(n)]
+    for v in _witnesses([[m for m, _ in row] for row in ex]):
+        vv = sum(c * c for c in v)
+        pairs = [(abs(v[i] * v[j]), *ex[i][j]) for i in range(n) for j in range(n)]
+        quad = sum(v[i] * v[j] * ex[i][j][0] for i in range(n) for j in range(n))
+        absq = sum(w * (abs(m) + r) for w, m, r in pairs)
+        u = (quad + sum(w * r for w, _, r in pairs)) / vv
+        u += (abs(u) + absq / vv) * Fraction(1, 2 ** (prec - 8))
+        if u < lam.u:
+            lam.up_kind, lam.u, lam.v = "witness", dyadic(u, prec + 16, up=True), v
+    if t is not None and (t > lam.s or lam.low_kind != "pd") and n <= 60:
+        eta = Fraction(1, 2 ** (prec - 8))  # each ball widened: a margin for the checker
+        boxes = [[(m - 2 * r - abs(m) * eta, m + 2 * r + abs(m) * eta) for m, r in row]
+                 for row in ex]  # fmt: skip
+        if ldl_pd(boxes, t, prec + 64):
+            lam.low_kind, lam.s, lam.how = "pd", t, "interval-ldl"
+
+
+def _witnesses(M: list[list[Fraction]], max_dim: int = 60) -> list[tuple[Fraction, ...]]:
+    """Candidate eigenvectors for ``lambda_min`` of an exact matrix of any dynamic range.
+
+    From :func:`enclose_lambda_min`, and from ``mpmath.eigsy`` at a precision
+    that spans the entries' range (float64 would see ``diag(e^900, M)`` as
+    ``diag(1, 0)``). Only candidates: their Rayleigh quotients are bounded exactly.
+    """
+    out = []
+    with contextlib.suppress(InputError):
+        out.append(tuple(enclose_lambda_min(M).v))
+    n = len(M)
+    sizes = [_log2(abs(q)) for row in M for q in row if q]
+    if 1 < n <= max_dim and sizes and max(sizes) - min(sizes) > 900:  # beyond float64's view
+        bits = min(max(sizes) - min(sizes) + 128, 8192)
+        with mpmath.workprec(bits):
+            A = mpmath.matrix([[mpmath.mpf(q.numerator) / q.denominator for q in row] for row in M])
+            E, Q = mpmath.eigsy(A)
+            k = min(range(n), key=lambda i: E[i])
+            v = [Q[i, k] for i in range(n)]
+            top = max(abs(c) for c in v)
+            out.append(tuple(_mpf_q(c / top) for c in v))
+    return [v for v in out if any(v)]
+
+
+def _mpf_q(c) -> Fraction:
+    man, exp = c.man_exp
+    man = -man if c < 0 else man
+    return Fraction(int(man) * 2 ** int(exp)) if exp >= 0 else Fraction(int(man), 2 ** int(-exp))
 
 
 def null_vector(H: list[list[Fraction]], shift: Fraction) -> tuple[Fraction, ...] | None:

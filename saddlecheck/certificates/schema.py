@@ -35,7 +35,7 @@ MAX_EXP2 = 1 << 22
 MAX_TEXT = 50_000_000
 MAX_DEPTH = 8
 LOWER_HOW = frozenset(
-    {"isspd", "ball", "exact", "gershgorin", "exact-psd", "exact-ldl"}
+    {"isspd", "ball", "exact", "gershgorin", "exact-psd", "exact-ldl", "interval-ldl"}
     | {f"{m} + radius" for m in ("isspd", "ball", "exact", "gershgorin")}
 )
 _COMMON = ("format", "kind", "objective", "variables", "x", "holds", "lambda_min", "method",
