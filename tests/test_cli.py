@@ -550,3 +550,36 @@ def test_box_counter_draws_on_a_terminal_only():
     with BoxCounter(plain).section("x"):
         pass
     assert plain.text == ""
+
+
+def test_max_boxes_reaches_every_search(capsys, monkeypatch):
+    import saddlecheck.landscape.constants as constants
+    import saddlecheck.landscape.critical as critical
+    import saddlecheck.landscape.strict_saddle as strict_saddle
+    from saddlecheck import InputError
+
+    seen = {}
+
+    def spy(name, real):
+        def call(*args, **kwargs):
+            seen[name] = kwargs
+            return real(*args, **kwargs)
+
+        return call
+
+    for mod, name in ((constants, "smoothness"), (critical, "critical_points"),
+                      (strict_saddle, "check_strict_saddle")):  # fmt: skip
+        monkeypatch.setattr(mod, name, spy(name, getattr(mod, name)))
+    code, _ = run_json(capsys, "analyze", TOY, "--box=-2:2,-2:2", "--theta", "0.3", "--gamma",
+                       "0.5", "--zeta", "0.5", "--max-boxes", "50")  # fmt: skip
+    assert code in (0, 3)
+    assert {k: v["max_boxes"] for k, v in seen.items()} == {
+        "smoothness": 50, "critical_points": 50, "check_strict_saddle": 50}  # fmt: skip
+
+    def stop(*args, **kwargs):
+        seen["high"] = kwargs
+        raise InputError("stop here")
+
+    monkeypatch.setattr(constants, "smoothness", stop)
+    code, _, _ = run_cli(capsys, "analyze", "problem:toy-nd", "--d", "8", "--critical", "no")
+    assert code == 2 and seen["high"]["max_boxes"] == 16  # high dimension: a small default budget
