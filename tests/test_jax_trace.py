@@ -139,9 +139,7 @@ def test_value_gradient_hessian_agree_with_jax(case):
             x = rng.uniform(-0.9, 0.9, size=d)
             v = jnp.asarray(x)
             want_f, want_g = f(v), jax.grad(f)(v)
-            want_h = jax.jacrev(jax.jacrev(f))(
-                v
-            )  # not jax.hessian: jvp of custom_vjp
+            want_h = jax.jacrev(jax.jacrev(f))(v)  # not jax.hessian: jvp of custom_vjp
             scale = 1 + float(np.max(np.abs(want_h)))
             assert obj.value(x) == pytest.approx(float(want_f), rel=1e-12, abs=1e-12)
             np.testing.assert_allclose(obj.grad(x), want_g, rtol=1e-11, atol=1e-11 * scale)
@@ -293,3 +291,48 @@ def test_import_works_without_jax_and_from_jax_says_how_to_install():
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, res.stderr
     assert "pip install 'saddlecheck[jax]'" in res.stdout, res.stdout
+
+
+CLI_MODULE = """
+import jax.numpy as jnp
+import numpy as np
+
+X = np.array([[0.5, -1.0], [1.5, 0.25], [-0.75, 2.0]])
+y = np.tanh(X @ np.array([0.3, -0.2]) + 0.1)
+
+
+def trained():
+    loss = lambda p: jnp.mean((jnp.tanh(X @ p["w"] + p["b"]) - y) ** 2)
+    return loss, {"w": np.array([0.3, -0.2]), "b": np.array(0.1)}
+
+
+def not_a_pair():
+    return 3
+"""
+
+
+@pytest.mark.parametrize(
+    "extra, code, says",
+    [
+        ([], 0, "HOLDS (ball arithmetic)"),
+        (["--point", "0,0,0"], 1, "DISPROVED"),
+        (["x**2"], 2, "not both"),
+    ],
+)
+def test_cli_certify_jax(tmp_path, capsys, extra, code, says):
+    from saddlecheck.cli import main
+
+    (tmp_path / "trained.py").write_text(CLI_MODULE)
+    spec = f"{tmp_path / 'trained.py'}:trained"
+    assert main(["certify", "--jax", spec, "--eps", "1e-6", "--rho", "10", *extra]) == code
+    printed = capsys.readouterr()
+    assert says in printed.out + printed.err
+
+
+def test_cli_certify_jax_refuses_a_factory_that_is_not_loss_and_params(tmp_path, capsys):
+    from saddlecheck.cli import main
+
+    (tmp_path / "trained.py").write_text(CLI_MODULE)
+    spec = f"{tmp_path / 'trained.py'}:not_a_pair"
+    assert main(["certify", "--jax", spec, "--eps", "1e-6", "--rho", "10"]) == 2
+    assert "returning (loss, params)" in capsys.readouterr().err

@@ -58,6 +58,14 @@ def _dispatch(args, out: Outcome, deadline: Deadline) -> None:
         options = {k: getattr(args, k, None) for k in _inputs.PROBLEM_OPTIONS}
         if args.command == "run":
             options = _run_problem_options(args.expr, options)
+        if args.command == "certify" and args.jax is not None:
+            from saddlecheck.cli._jax import jax_target
+
+            return _certify.certify(args, jax_target(args), out)
+        if args.expr is None:
+            raise InputError(f"{args.command} needs EXPR (or, for certify, --jax MODULE:FN)")
+        if args.command == "certify" and args.point is None:
+            raise InputError("certify needs --point 'x1,x2,...' (the point to certify)")
         target = _inputs.load_target(args.expr, options)
         if args.command == "analyze":
             from saddlecheck.cli._analyze import analyze

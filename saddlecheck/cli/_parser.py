@@ -43,10 +43,11 @@ def _common(sub: argparse.ArgumentParser) -> None:
                    help="stop after about this long, with what is known (exit 3)")  # fmt: skip
 
 
-def _expr(sub: argparse.ArgumentParser) -> None:
+def _expr(sub: argparse.ArgumentParser, optional: bool = False) -> None:
     sub.add_argument(
         "expr",
         metavar="EXPR",
+        nargs="?" if optional else None,
         help="a formula ('x**4/4 - x**2/2 + y**2/2'), @file.py (defines f), or problem:NAME",
     )
     g = sub.add_argument_group("problem:NAME options (only those the problem takes)")
@@ -100,8 +101,11 @@ def build_parser(version: str) -> argparse.ArgumentParser:
     _common(r)
 
     c = subs.add_parser("certify", help="prove a point is (not) an eps-SOSP / a strict saddle")
-    _expr(c)
-    c.add_argument("--point", required=True, help="the point 'x1,x2,...' (read exactly)")
+    _expr(c, optional=True)
+    c.add_argument("--jax", metavar="MODULE:FN",
+                   help="instead of EXPR: FN() returns (loss, params); certify the JAX loss at "
+                   "params (needs saddlecheck[jax])")  # fmt: skip
+    c.add_argument("--point", help="the point 'x1,x2,...' (read exactly; --jax: default params)")
     c.add_argument("--eps", help="is it an eps-SOSP for this eps?")
     c.add_argument("--rho", help="Hessian Lipschitz constant (default: proved over --box)")
     c.add_argument("--gamma", help="instead: is lambda_min(Hess f) <= -gamma there?")
