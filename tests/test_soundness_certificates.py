@@ -562,3 +562,27 @@ def test_mixed_scale_strict_saddle_matches_exact_eigenvalues(a, b, d, x, gamma):
     if sympy.simplify(lam + g) != 0:
         assert c.holds is not None  # decided unless lambda_min = -gamma exactly
     assert verify_certificate(c.to_json()) is True
+
+
+# ------------------------------------------------------------------ Piecewise
+
+
+PW = "Piecewise((-x**2/2 + exp(x) - x, x < 0), (x**2 + y**2 - y, x + y < 3), (x**2, True))"
+
+
+@pytest.mark.parametrize(
+    ("x", "want"), [([-1, 0], False), (["1/10", "1/2"], False), (["1/100000000", "1/2"], True)]
+)
+def test_piecewise_certificates_are_rechecked_on_the_piece_near_the_point(x, want):
+    """The checker picks the piece whose conditions hold strictly at x (so near x)."""
+    c = certify_sosp(PW, x, eps="1/1000", rho=1)
+    assert c.holds is want, c.explain()
+    assert verify_certificate(c.to_json()) is True
+
+
+def test_piecewise_certificate_moved_across_or_onto_a_boundary_is_rejected():
+    data = json.loads(certify_sosp(PW, ["1/100000000", "1/2"], eps="1/1000", rho=1).to_json())
+    for x in (["-1/100000000", "1/2"], ["0", "1/2"], ["1/100000000", "3"]):
+        d = json.loads(json.dumps(data))
+        d["x"] = x
+        assert rejected(resign(d)), x

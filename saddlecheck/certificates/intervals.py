@@ -1,14 +1,23 @@
-"""Intervals with exact ``Fraction`` ends, for the independent certificate checker.
+"""Intervals with exact ``Fraction`` ends, and the checker's own evaluation into them.
 
 An interval is a pair ``(lo, hi)`` of ``Fraction``; every operation here is
 exact, and :func:`round_out` widens ends to dyadics of a given length so that
-sizes stay bounded. Nothing here uses python-flint, NumPy or floats: the
+sizes stay bounded. Expressions are evaluated at an exact point by exact
+``Rational`` substitution or by ``mpmath.iv`` through ``sympy.lambdify``
+(:func:`_evaluate`). Nothing here uses python-flint, NumPy or floats: the
 checker shares no arithmetic with the producer (README, "What 'certified' means").
 """
 
 from __future__ import annotations
 
+import functools
 from fractions import Fraction
+
+import mpmath
+import sympy
+from sympy.printing.pycode import MpmathPrinter
+
+_IV = mpmath.iv
 
 
 def round_out(lo: Fraction, hi: Fraction, bits: int) -> tuple[Fraction, Fraction]:
@@ -79,3 +88,92 @@ def sq_lo(g: tuple[Fraction, Fraction]) -> Fraction:
     if lo <= 0 <= hi:
         return Fraction(0)
     return min(lo * lo, hi * hi)
+
+
+# ------------------------------------------------------------ re-evaluation
+
+
+class _CannotCheck(Exception):
+    pass
+
+
+def _iv_namespace() -> dict:
+    iv = _IV
+    ns = {n: getattr(iv, n) for n in ("exp", "log", "sqrt", "sin", "cos", "tan", "cot", "sec",
+                                      "csc", "pi", "e", "mpf")}  # fmt: skip
+    ns.update(
+        E=iv.e,
+        sinh=lambda t: (iv.exp(t) - iv.exp(-t)) / 2,
+        cosh=lambda t: (iv.exp(t) + iv.exp(-t)) / 2,
+        tanh=lambda t: (iv.exp(t) - iv.exp(-t)) / (iv.exp(t) + iv.exp(-t)),
+        asinh=lambda t: iv.log(t + iv.sqrt(t * t + 1)),
+        acosh=lambda t: iv.log(t + iv.sqrt(t * t - 1)),
+        atanh=lambda t: iv.log((1 + t) / (1 - t)) / 2,
+    )
+    return ns
+
+
+def _evaluate(exprs: list, syms: tuple, x: list[Fraction], exact: bool, prec: int) -> list:
+    """``[(lo, hi)]`` Fraction enclosures of each expression at ``x``."""
+    if exact:
+        sub = {s: sympy.Rational(q.numerator, q.denominator) for s, q in zip(syms, x, strict=True)}
+        out = []
+        for e in exprs:
+            val = sympy.sympify(e).xreplace(sub)
+            if not val.is_Rational:
+                raise _CannotCheck
+            q = Fraction(int(val.p), int(val.q))
+            out.append((q, q))
+        return out
+    old = _IV.prec
+    try:
+        _IV.prec = prec
+        pts = [_IV.mpf(q.numerator) / _IV.mpf(q.denominator) for q in x]
+        out = []
+        for e in exprs:
+            try:
+                val = _IV.mpf(_lambdified(tuple(syms), e)(*pts))
+            except (NameError, TypeError, ValueError, ArithmeticError):
+                raise _CannotCheck from None
+            # the raw endpoints: mpmath.mpf(val.a) would round them to 53 bits (nearest)
+            lo, hi = val._mpi_
+            if any(
+                e in (mpmath.libmp.finf, mpmath.libmp.fninf, mpmath.libmp.fnan) for e in (lo, hi)
+            ):
+                raise _CannotCheck
+            out.append((_raw_q(lo, up=False), _raw_q(hi, up=True)))
+        return out
+    finally:
+        _IV.prec = old
+
+
+@functools.lru_cache(maxsize=1024)
+def _lambdified(syms: tuple, e: sympy.Expr):
+    """``e`` as a function of ``syms`` on ``mpmath.iv`` intervals (built once per expression)."""
+    printer = MpmathPrinter({"fully_qualified_modules": False})
+    return sympy.lambdify(syms, e, modules=[_iv_namespace()], printer=printer)
+
+
+def _raw_q(raw: tuple, *, up: bool) -> Fraction:
+    """A rational on the outer side (``up``: ``>=``) of a raw mpmath ``(sign, man, exp, bc)``.
+
+    Exact, except that magnitudes below ``2^-2^17`` become ``0`` or ``+-2^-2^17`` (outward),
+    and magnitudes beyond ``2^(2^22)`` cannot be checked (no certificate stores them).
+    """
+    sign, man, exp, bc = raw  # (mpf.man_exp drops the sign)
+    exp, top = int(exp), int(exp) + int(bc)
+    if top > 1 << 22:
+        raise _CannotCheck
+    if man and top < -(1 << 17):
+        tiny = Fraction(1, 2 ** (1 << 17))
+        return (tiny if up else Fraction(0)) if not sign else (Fraction(0) if up else -tiny)
+    man = -man if sign else man
+    return Fraction(int(man) * 2**exp) if exp >= 0 else Fraction(int(man), 2**-exp)
+
+
+def _is_rational_objective(expr: sympy.Expr, syms: tuple) -> bool:
+    return (
+        bool(expr.is_rational_function(*syms))
+        and not expr.atoms(sympy.NumberSymbol)
+        and all(a.is_Rational for a in expr.atoms(sympy.Number))
+    )

@@ -7,9 +7,11 @@ objectives) or by ``mpmath.iv`` interval arithmetic through ``sympy.lambdify``
 (other smooth objectives), and re-checks every stored bound with its own
 interval ``LDL^T`` over exact ``Fraction`` endpoints (no python-flint, no
 NumPy). Objectives using ``erf``, ``erfc``, ``asin``, ``acos`` or ``atan``
-cannot be re-checked by intervals (``mpmath.iv`` has no rigorous versions),
-nor can ``Piecewise`` objectives: their certificates verify as ``False`` (not
-re-checked is not verified).
+cannot be re-checked by intervals (``mpmath.iv`` has no rigorous versions):
+their certificates verify as ``False`` (not re-checked is not verified). ``Piecewise`` objectives
+are re-checked on the piece that holds near the point, when every condition on
+the way is decided strictly there (see :func:`_resolve_piecewise`); on a piece
+boundary they cannot be.
 
 What is checked, and how the verdict follows (producer and checker share the
 rule, so they agree whatever precision each used):
@@ -38,15 +40,20 @@ certificates are caught by the re-check itself.
 
 from __future__ import annotations
 
-import functools
 from fractions import Fraction
 
-import mpmath
 import sympy
-from sympy.printing.pycode import MpmathPrinter
 
 from saddlecheck._validation import InputError
-from saddlecheck.certificates.intervals import ldl_pd, mul, psd_exact, sq_lo
+from saddlecheck.certificates.intervals import (
+    _CannotCheck,
+    _evaluate,
+    _is_rational_objective,
+    ldl_pd,
+    mul,
+    psd_exact,
+    sq_lo,
+)
 from saddlecheck.certificates.schema import (
     FORMAT,
     LOWER_HOW,
@@ -62,7 +69,6 @@ from saddlecheck.certificates.schema import (
 
 __all__ = ["FORMAT", "dump_certificate", "verify_certificate"]
 
-_IV = mpmath.iv
 _MAX_PREC = 20_000
 _digest = digest  # the tests' name for it
 
@@ -152,95 +158,6 @@ def _check_domain_shape(domain: object) -> None:
             raise InputError("certificate field domain[] entries must be strings")
 
 
-# ------------------------------------------------------------ re-evaluation
-
-
-class _CannotCheck(Exception):
-    pass
-
-
-def _iv_namespace() -> dict:
-    iv = _IV
-    ns = {n: getattr(iv, n) for n in ("exp", "log", "sqrt", "sin", "cos", "tan", "cot", "sec",
-                                      "csc", "pi", "e", "mpf")}  # fmt: skip
-    ns.update(
-        E=iv.e,
-        sinh=lambda t: (iv.exp(t) - iv.exp(-t)) / 2,
-        cosh=lambda t: (iv.exp(t) + iv.exp(-t)) / 2,
-        tanh=lambda t: (iv.exp(t) - iv.exp(-t)) / (iv.exp(t) + iv.exp(-t)),
-        asinh=lambda t: iv.log(t + iv.sqrt(t * t + 1)),
-        acosh=lambda t: iv.log(t + iv.sqrt(t * t - 1)),
-        atanh=lambda t: iv.log((1 + t) / (1 - t)) / 2,
-    )
-    return ns
-
-
-def _evaluate(exprs: list, syms: tuple, x: list[Fraction], exact: bool, prec: int) -> list:
-    """``[(lo, hi)]`` Fraction enclosures of each expression at ``x``."""
-    if exact:
-        sub = {s: sympy.Rational(q.numerator, q.denominator) for s, q in zip(syms, x, strict=True)}
-        out = []
-        for e in exprs:
-            val = sympy.sympify(e).xreplace(sub)
-            if not val.is_Rational:
-                raise _CannotCheck
-            q = Fraction(int(val.p), int(val.q))
-            out.append((q, q))
-        return out
-    old = _IV.prec
-    try:
-        _IV.prec = prec
-        pts = [_IV.mpf(q.numerator) / _IV.mpf(q.denominator) for q in x]
-        out = []
-        for e in exprs:
-            try:
-                val = _IV.mpf(_lambdified(tuple(syms), e)(*pts))
-            except (NameError, TypeError, ValueError, ArithmeticError):
-                raise _CannotCheck from None
-            # the raw endpoints: mpmath.mpf(val.a) would round them to 53 bits (nearest)
-            lo, hi = val._mpi_
-            if any(
-                e in (mpmath.libmp.finf, mpmath.libmp.fninf, mpmath.libmp.fnan) for e in (lo, hi)
-            ):
-                raise _CannotCheck
-            out.append((_raw_q(lo, up=False), _raw_q(hi, up=True)))
-        return out
-    finally:
-        _IV.prec = old
-
-
-@functools.lru_cache(maxsize=1024)
-def _lambdified(syms: tuple, e: sympy.Expr):
-    """``e`` as a function of ``syms`` on ``mpmath.iv`` intervals (built once per expression)."""
-    printer = MpmathPrinter({"fully_qualified_modules": False})
-    return sympy.lambdify(syms, e, modules=[_iv_namespace()], printer=printer)
-
-
-def _raw_q(raw: tuple, *, up: bool) -> Fraction:
-    """A rational on the outer side (``up``: ``>=``) of a raw mpmath ``(sign, man, exp, bc)``.
-
-    Exact, except that magnitudes below ``2^-2^17`` become ``0`` or ``+-2^-2^17`` (outward),
-    and magnitudes beyond ``2^(2^22)`` cannot be checked (no certificate stores them).
-    """
-    sign, man, exp, bc = raw  # (mpf.man_exp drops the sign)
-    exp, top = int(exp), int(exp) + int(bc)
-    if top > 1 << 22:
-        raise _CannotCheck
-    if man and top < -(1 << 17):
-        tiny = Fraction(1, 2 ** (1 << 17))
-        return (tiny if up else Fraction(0)) if not sign else (Fraction(0) if up else -tiny)
-    man = -man if sign else man
-    return Fraction(int(man) * 2**exp) if exp >= 0 else Fraction(int(man), 2**-exp)
-
-
-def _is_rational_objective(expr: sympy.Expr, syms: tuple) -> bool:
-    return (
-        bool(expr.is_rational_function(*syms))
-        and not expr.atoms(sympy.NumberSymbol)
-        and all(a.is_Rational for a in expr.atoms(sympy.Number))
-    )
-
-
 def verify_certificate(text: str) -> bool:
     """Re-check a certificate from :meth:`SOSPCertificate.to_json` independently.
 
@@ -248,7 +165,8 @@ def verify_certificate(text: str) -> bool:
     objective, the point and the evidence, and the verdict and reason are
     exactly what those bounds prove. Tampered certificates (any changed number,
     digest mismatch, a verdict or reason that does not follow) give ``False``;
-    so do certificates that cannot be re-checked (``Piecewise`` objectives).
+    so do certificates that cannot be re-checked (a ``Piecewise`` objective at a
+    point on, or too near, a piece boundary).
 
     Raises:
         InputError: when the text is not a well-formed certificate: not JSON,
@@ -315,12 +233,11 @@ def _check(d: dict) -> bool:
     from saddlecheck.objective import Objective
 
     obj = Objective(d["objective"], variables=d["variables"])
-    expr, syms, x = obj.expr, obj.variables, d["x"]
+    syms, x = obj.variables, d["x"]
+    expr = _resolve_piecewise(obj.expr, syms, x, max(d["prec"], 53) + 40)
     exact = d["method"] == "exact"
     if exact and not _is_rational_objective(expr, syms):
         return False
-    if expr.has(sympy.Piecewise):
-        raise _CannotCheck  # interval comparisons could pick a wrong branch silently
     if not _published_pairs_hold(d):
         return False
     n = len(syms)
@@ -402,6 +319,56 @@ def _condition_holds(kind: str, g: sympy.Expr, syms: tuple, x: list, prec: int) 
         if lo > 0 or (kind == "nonzero" and hi < 0):
             return True
     return False
+
+
+_RELATIONS = {sympy.StrictLessThan: -1, sympy.LessThan: -1,
+              sympy.StrictGreaterThan: 1, sympy.GreaterThan: 1}  # fmt: skip
+
+
+def _resolve_piecewise(expr: sympy.Expr, syms: tuple, x: list, prec: int) -> sympy.Expr:
+    """``expr`` with each ``Piecewise`` replaced by the piece that is ``f`` near ``x``.
+
+    Every relation met on the way is decided *strictly* at ``x`` (``lhs - rhs``
+    proved ``> 0`` or ``< 0``), so it keeps its truth value on a neighbourhood
+    of ``x`` and the chosen piece equals ``f`` there, derivatives included. A
+    relation that cannot be decided strictly (``x`` on a piece boundary, or too
+    close at this precision), an equality condition, or no matching piece: not
+    re-checkable.
+    """
+
+    def sign(g: sympy.Expr) -> int:
+        exact = _is_rational_objective(g, syms)
+        for p in (0,) if exact else (prec, 4 * prec):
+            ((lo, hi),) = _evaluate([g], syms, x, exact, p)
+            if lo > 0 or hi < 0:
+                return 1 if lo > 0 else -1
+        raise _CannotCheck
+
+    def truth(c) -> bool:
+        if c in (sympy.true, sympy.false):
+            return bool(c)
+        if isinstance(c, sympy.And):
+            return all(truth(a) for a in c.args)
+        if isinstance(c, sympy.Or):
+            return any(truth(a) for a in c.args)
+        if isinstance(c, sympy.Not):
+            return not truth(c.args[0])
+        if type(c) in _RELATIONS:
+            return sign(resolve(c.lhs - c.rhs)) == _RELATIONS[type(c)]
+        raise _CannotCheck  # (Eq, Ne, ...: a condition that is itself a boundary set)
+
+    def resolve(e: sympy.Expr) -> sympy.Expr:
+        """Top-down: only the pieces that hold at ``x`` are looked into."""
+        if not e.has(sympy.Piecewise):
+            return e
+        if isinstance(e, sympy.Piecewise):
+            for piece, cond in e.args:
+                if truth(cond):
+                    return resolve(piece)
+            raise _CannotCheck
+        return e.func(*[resolve(a) for a in e.args])
+
+    return resolve(expr)
 
 
 def _published_pairs_hold(d: dict) -> bool:
