@@ -586,3 +586,13 @@ def test_piecewise_certificate_moved_across_or_onto_a_boundary_is_rejected():
         d = json.loads(json.dumps(data))
         d["x"] = x
         assert rejected(resign(d)), x
+
+
+def test_issue_point_1e_minus_5000_is_refused_or_answered():
+    """to_json() used to raise ValueError (4300-digit limit) at x = 1e-5000."""
+    try:
+        c = certify_sosp("x**2", ["1e-5000"], eps=1, rho=1)
+    except InputError as exc:  # the input boundary's size limit
+        assert "1e-5000" in str(exc)
+        return
+    assert c.holds is True and verify_certificate(c.to_json()) is True
