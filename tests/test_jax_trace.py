@@ -336,3 +336,18 @@ def test_cli_certify_jax_refuses_a_factory_that_is_not_loss_and_params(tmp_path,
     spec = f"{tmp_path / 'trained.py'}:not_a_pair"
     assert main(["certify", "--jax", spec, "--eps", "1e-6", "--rho", "10"]) == 2
     assert "returning (loss, params)" in capsys.readouterr().err
+
+
+def test_integer_and_mask_constants_are_computed_exactly():
+    """iota/eq (jnp.eye, arange), integer division and a constant jnp.where mask are folded."""
+    idx = np.array([5, 7], np.int32)
+
+    def loss(p):
+        eye = jnp.sum(jnp.eye(2) * jnp.outer(p, p))
+        halves = jnp.sum(jax.lax.div(idx, np.int32(2)).astype(jnp.float32) * p)  # [2, 3]
+        masked = jnp.sum(jnp.where(np.array([True, False]), p**2, p**3))
+        return eye + halves + masked + jnp.sum(jnp.arange(2) * p)
+
+    obj = sc.Objective.from_jax(loss, np.zeros(2))
+    x0, x1 = obj.variables
+    assert sympy.expand(obj.expr - (2 * x0**2 + 2 * x0 + x1**3 + x1**2 + 4 * x1)) == 0

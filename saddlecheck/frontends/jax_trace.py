@@ -202,7 +202,8 @@ def _call_name(eqn: object, jaxpr: object) -> str:
 class _Interpreter:
     """Evaluates a jaxpr over exact object arrays, inlining calls."""
 
-    def __init__(self, jax_core: object):
+    def __init__(self, jax: object, jax_core: object):
+        self.jax = jax
         self.literal = jax_core.Literal
         self.dropvar = jax_core.DropVar
 
@@ -237,6 +238,10 @@ class _Interpreter:
             if jaxpr is not None:
                 called = " ".join(filter(None, [_call_name(eqn, jaxpr), _location(eqn)]))
                 return self.run(jaxpr, consts, ins, (*context, called))
+        if all(_integral(v) for v in (*eqn.invars, *eqn.outvars)):
+            return self._fold(eqn, ins, where)
+        if name == "select_n" and not _depends(ins[0]):
+            return [jaxpr_ops.select(ins[0], ins[1:])]
         if name not in jaxpr_ops.SUPPORTED:
             jaxpr_ops.apply(name, ins, eqn.params, where)  # raises, naming the primitive
         for out in eqn.outvars:
@@ -253,6 +258,23 @@ class _Interpreter:
                 )
         out = jaxpr_ops.apply(name, ins, eqn.params, where)
         return list(out) if eqn.primitive.multiple_results else [out]
+
+    def _fold(self, eqn, ins: list, where: str) -> list:
+        """Integers and booleans only (indices, masks, ``jnp.eye``): JAX computes them exactly."""
+        args = [
+            np.array([int(v) for v in a.ravel()], dtype=np.dtype(var.aval.dtype)).reshape(a.shape)
+            for a, var in zip(ins, eqn.invars, strict=True)
+        ]
+        try:
+            with self.jax.enable_x64(True):
+                outs = eqn.primitive.bind(*args, **eqn.params)
+        except Exception as exc:  # JAX could not run it eagerly: no exact value to use
+            raise InputError(
+                f"the traced function computes integers with {eqn.primitive.name!r} ({where}) "
+                f"that saddlecheck could not evaluate ({type(exc).__name__}: {exc})"
+            ) from exc
+        outs = outs if eqn.primitive.multiple_results else [outs]
+        return [jaxpr_ops.constant(np.asarray(o), where) for o in outs]
 
     def _scan(self, eqn, ins: list, context: tuple) -> list:
         """``lax.scan`` (and ``fori_loop`` with static bounds), unrolled: its length is static."""
@@ -277,6 +299,14 @@ class _Interpreter:
             shape = tuple(var.aval.shape)
             stacked.append(np.stack([y[k] for y in ys]) if ys else np.empty(shape, dtype=object))
         return [*carry, *stacked]
+
+
+def _integral(var: object) -> bool:
+    """An integer or boolean JAX value (never a function of the float parameters)."""
+    try:
+        return np.dtype(var.aval.dtype).kind in "biu"
+    except TypeError:  # PRNG keys and other extended dtypes
+        return False
 
 
 def _depends(a: np.ndarray) -> bool:
@@ -392,7 +422,7 @@ def from_jax(fn: Callable, example_input: object, cls: type = Objective) -> Obje
         arr = np.empty(shape, dtype=object)
         arr.reshape(-1)[:] = [next(symbols) for _ in range(arr.size)] if arr.size else []
         args.append(arr)
-    (result,) = _Interpreter(jax_core).run(closed.jaxpr, list(closed.consts), args, ())
+    (result,) = _Interpreter(jax, jax_core).run(closed.jaxpr, list(closed.consts), args, ())
     expr = _sympy_of(se.sympify(result.reshape(-1)[0]))
     cls = TracedObjective if cls is Objective else cls
     return cls(expr, variables=[sympy.Symbol(n) for n in names])

@@ -252,6 +252,15 @@ def _shape_op(name: str, args: list[np.ndarray], params: dict, where: str) -> np
     return _convert(a, params["new_dtype"], where)
 
 
+def select(which: np.ndarray, cases: list[np.ndarray]) -> np.ndarray:
+    """``select_n`` with a constant ``which`` (a mask known at trace time): pick per entry."""
+    parts = np.broadcast_arrays(which, *cases)
+    out = np.empty(parts[0].shape, dtype=object)
+    for index in np.ndindex(*out.shape):
+        out[index] = parts[1 + int(parts[0][index])][index]
+    return out
+
+
 def apply(name: str, args: list[np.ndarray], params: dict, where: str) -> np.ndarray:
     """The result of the (non-call) primitive ``name`` on exact arrays ``args``."""
     if name in _UNARY:
