@@ -217,8 +217,11 @@ def check_variables(expr: sympy.Expr, variables: object) -> tuple[sympy.Symbol, 
     else:
         if isinstance(variables, (str, sympy.Symbol)):
             variables = [variables]
+        by_name = {s.name: s for s in free}  # a name given as text means the symbol in f
         try:
-            out = tuple(sympy.Symbol(v) if isinstance(v, str) else v for v in variables)
+            out = tuple(
+                by_name.get(v, sympy.Symbol(v)) if isinstance(v, str) else v for v in variables
+            )
         except TypeError:
             raise InputError(f"variables={variables!r} is not a sequence of symbols") from None
         if not out:
@@ -229,13 +232,14 @@ def check_variables(expr: sympy.Expr, variables: object) -> tuple[sympy.Symbol, 
         names = [v.name for v in out]
         if len(set(names)) != len(names):
             raise InputError(f"variables={names!r} repeats a name")
+        check_symbols(set(out) | free, "the objective and its variables")
         unknown = sorted(s.name for s in free if s not in set(out))
         if unknown:
             raise InputError(
                 f"the objective uses {', '.join(unknown)}, which are not among "
                 f"variables={tuple(names)!r}; add them to variables or substitute numbers"
             )
-    check_symbols(out, "variables")
+    check_symbols(set(out), "variables")
     for v in out:
         if v.name in _CONSTANT_NAMES:
             raise InputError(f"variable name {v.name!r} is reserved: {_CONSTANT_NAMES[v.name]}")

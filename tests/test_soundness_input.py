@@ -302,6 +302,9 @@ def test_two_symbols_with_one_name_are_refused():
         sc.Objective(a**2 + b**2)
     with pytest.raises(sc.InputError, match="both named 'x'"):
         sc.Objective(a**2 + sympy.Dummy("x") ** 2)
+    with pytest.raises(sc.InputError, match="both named 'x'"):
+        sc.Objective(a**2, variables=[b])
+    assert sc.Objective(b**2, variables=["x"]).variables == (b,)  # a name means f's symbol
 
 
 # -- 7. issue 16: input read silently wrong ---------------------------------------------
