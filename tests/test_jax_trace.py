@@ -161,6 +161,8 @@ def test_ad_enclosures_contain_the_symbolic_ones(case):
         for a, b in zip(flat_fast, flat_slow, strict=True):
             assert a.overlaps(b), f"{name} {kind}: AD {a} vs symbolic {b}"
             assert a.rad() < 1e-25, f"{name} {kind}: AD ball {a} is too wide"
+        if obj.is_rational:  # the exact path: fmpq AD against the symbolic rationals
+            assert obj.exact(kind, x) == sc.Objective.exact(obj, kind, x), (name, kind)
 
 
 def test_polynomial_losses_take_the_exact_path():
