@@ -20,12 +20,17 @@ certificate is a statement about that function. Sums stay sums (nothing is
 expanded) and subexpressions are shared, so the derivatives of a small MLP
 loss over tens of data points stay compact.
 
-Only smooth primitives are interpreted (:data:`SUPPORTED`); calls (``jit``,
-``custom_jvp_call``, ``custom_vjp_call``, ...) are inlined, which ignores any
-custom derivative rule: derivatives are those of the traced body. Anything else
-(``max``, ``abs``, comparisons, ``select_n``, loops, randomness, ...) raises
-:class:`~saddlecheck.InputError` naming the primitive and the line of user code
-it came from: a certificate would not be about a C^3 function.
+Only smooth primitives are interpreted (``jaxpr_ops.SUPPORTED``); calls
+(``jit``, ``custom_jvp_call``, ``custom_vjp_call``, ...) are inlined, which
+ignores any custom derivative rule: derivatives are those of the traced body;
+``scan`` (``fori_loop`` with static bounds) is unrolled. Integer and boolean
+equations (``iota``, index arithmetic, masks: ``jnp.eye``, ``jnp.arange``)
+never depend on the parameters and are evaluated exactly by JAX, and
+``select_n`` with such a constant mask picks per entry. Anything else
+(``max``, ``abs``, comparisons of parameter values and ``jnp.where`` on them,
+``while_loop``, randomness, ...) raises :class:`~saddlecheck.InputError` naming
+the primitive and the line of user code it came from: a certificate would not
+be about a C^3 function.
 """
 
 from __future__ import annotations
