@@ -140,7 +140,8 @@ def test_points_on_a_piece_boundary_are_not_certified(pw):
 
 def test_points_inside_a_piece_are_certified_and_inner_domains_are_guarded():
     obj = sc.Objective("Piecewise((log(x), x > 0), (x**2, True))")
-    assert sc.certify_sosp(obj, ["-1/10"], eps=1, rho=1).holds is True  # log(x) not chosen
+    c = sc.certify_sosp(obj, ["-1/10"], eps=1, rho=1)
+    assert c.holds is True and sc.verify_certificate(c.to_json())  # log(x) not chosen here
     with pytest.raises(sc.InputError, match="boundary"):
         sc.certify_sosp(obj, [0], eps=1, rho=1)
     assert obj.domain.on_box(sc.Box([(-1, "-1/2")])).holds is True

@@ -286,8 +286,14 @@ def _domain_status(d: dict, obj: object) -> tuple[bool | None, str]:
 
 
 def _own_conditions(expr: sympy.Expr) -> list[tuple[str, sympy.Expr, str]]:
+    """Conditions outside any Piecewise (inside one they hold only on their piece: the
+    listed conditions, regenerated from the formula, cover those)."""
     out = []
-    for e in sympy.preorder_traversal(expr):
+    walk = sympy.preorder_traversal(expr)
+    for e in walk:
+        if isinstance(e, sympy.Piecewise):
+            walk.skip()
+            continue
         name, a = type(e).__name__, e.args[0] if e.args else None
         if isinstance(e, sympy.Pow) and e.base is not sympy.E:
             if not e.exp.is_Integer:
