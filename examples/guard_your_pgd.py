@@ -20,6 +20,8 @@ and ``x_tilde``). From a shell the same checks are
 from __future__ import annotations
 
 import math
+import os
+import sys
 from typing import NamedTuple
 
 import numpy as np
@@ -63,6 +65,9 @@ class PerturbedGD:
                 return anchor
             x = x - self.eta * g
         return x
+
+
+FAST = "--fast" in sys.argv or os.environ.get("SADDLECHECK_FAST") == "1"
 
 
 def _opt(problem, seed, **kw) -> PerturbedGD:
@@ -192,6 +197,8 @@ def main() -> int:
         ok = ok and rep.passed and low["float64"].cause.startswith("float32 arithmetic")
     if optax is None:
         print("JAX/optax is not installed (pip install 'saddlecheck[jax]'): skipped.")
+    elif FAST:
+        print("fast mode: the optax check is left out (eager JAX is slow; the README runs it)")
     else:
         rep = check_pgd(optax_pgd, "quick", props)
         print("optax transformation, float64:", "PASSED" if rep.passed else rep.explain())
