@@ -139,7 +139,7 @@ class Box:
         mid = (lo + hi) / 2
         left, right = list(self._iv), list(self._iv)
         left[axis], right[axis] = (lo, mid), (mid, hi)
-        return Box(left), Box(right)
+        return _exact_box(left), _exact_box(right)
 
     def enlarge(self, margin: object) -> Box:
         """The box grown by ``margin >= 0`` on every side."""
@@ -179,6 +179,17 @@ def _short(q: Fraction) -> str:
         return str(q.numerator)
     f = float(q)
     return repr(f) if Fraction(f) == q else f"'{q}'"
+
+
+def _exact_box(intervals: list[tuple[Fraction, Fraction]]) -> Box:
+    """A Box from pairs already validated (exact Fractions, ``lo <= hi``): no re-checks.
+
+    The branch-and-bound drivers bisect hundreds of thousands of boxes; the
+    halves of a valid box are valid.
+    """
+    box = object.__new__(Box)
+    box._iv = tuple(intervals)
+    return box
 
 
 def check_box(box: object, dim: int | None, name: str = "box", *, interior: bool = False) -> Box:

@@ -284,10 +284,16 @@ class _Job:
     engine: str
 
 
+_LAST_JOB: list = [None, None]  # (objective, job): printing a large objective costs ms
+
+
 def _job(obj: Objective) -> _Job:
+    if _LAST_JOB[0] is obj:
+        return _LAST_JOB[1]
     text = obj.to_string()
     key = hashlib.sha256(repr((text, obj.variable_names, obj.engine)).encode()).hexdigest()
-    return _Job(key, text, obj.variable_names, obj.engine)
+    _LAST_JOB[:] = [obj, _Job(key, text, obj.variable_names, obj.engine)]
+    return _LAST_JOB[1]
 
 
 def _worker_objective(job: _Job) -> Objective:

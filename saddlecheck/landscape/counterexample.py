@@ -311,6 +311,12 @@ def find_counterexample(
                 best, best_s = x, sc
         if best is None and path:  # keep something to polish
             best, best_s = path[-1][0], s.score(path[-1][0])
+    if best_s <= 1e-6:  # the shells just outside zeta around the descents' limits
+        for x in _shells(paths, s, rng):
+            sc = s.score(x)
+            ranked.append((sc, len(ranked), x))
+            if sc > best_s:
+                best, best_s = x, sc
     if best is not None and best_s <= 1e-6 and polish:
         best, best_s = s.polish(best, best_s, polish, s.ze / 4)
         ranked.append((best_s, len(ranked), best))
@@ -334,6 +340,44 @@ def find_counterexample(
         why += f" (time_limit={time_limit} s reached)"
     return CounterexampleSearch(False, why, th, ga, ze, None, None, best_s, len(paths),
                                 s.evaluations)  # fmt: skip
+
+
+def _shells(paths: list, s: _Search, rng, limits: int = 8, soft: int = 4) -> list:
+    """Points at distance ``(1.05 .. 2) zeta`` from each descent's limit, along soft directions.
+
+    Near a minimum the gradient is small and the curvature not very negative;
+    just outside its ``zeta``-ball the distance condition fails as well. The
+    gradient grows slowest along the Hessian's eigenvectors with the smallest
+    clearly positive eigenvalues (null directions, e.g. rotations of a
+    continuum of minima, do not move away from the minima), so those are
+    tried, with both signs and a few random mixtures of them.
+    """
+    ends: list[np.ndarray] = []
+    for path in paths:
+        if (
+            path
+            and path[-1][1] < 1e-3 * s.th
+            and s.lam(path[-1][0]) > -s.ga
+            and all(np.linalg.norm(path[-1][0] - e) > s.ze for e in ends)
+        ):
+            ends.append(path[-1][0])
+    out = []
+    for e in ends[:limits]:
+        try:
+            lam, vecs = np.linalg.eigh(s.obj.hess(e))
+        except (InputError, np.linalg.LinAlgError):
+            continue
+        keep = lam > 1e-6 * max(1.0, float(np.abs(lam).max()))
+        dirs = list(vecs[:, keep][:, :soft].T)
+        if not dirs:
+            continue
+        basis = np.array(dirs)
+        dirs += [w / np.linalg.norm(w) for w in rng.standard_normal((soft, len(dirs))) @ basis]
+        for u in dirs:
+            for sign in (1, -1):
+                for radius in (1.05, 1.2, 1.5, 2.0):
+                    out.append(np.clip(e + sign * radius * s.ze * u, s.lo, s.hi))
+    return out
 
 
 def _simplest(s: _Search, x: np.ndarray) -> np.ndarray:
