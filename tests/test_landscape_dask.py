@@ -147,3 +147,34 @@ def _fails_at_7(obj, params, box):
 def test_an_error_in_a_worker_reaches_the_caller():
     with ThreadPoolExecutor(2) as ex, pytest.raises(InputError, match="box 7"):
         _bnb.map_boxes(_fails_at_7, Objective("x**2"), None, _boxes(100), ex)
+
+
+# -- the command line: --workers N, --scheduler ADDRESS ---------------------------------
+
+
+def _cli_json(capsys, *argv: str) -> tuple[int, dict]:
+    from saddlecheck.cli import main
+
+    code = main([*argv, "--json"])
+    out, _ = capsys.readouterr()
+    data = json.loads(out)
+    data.get("strict_saddle", {}).pop("elapsed", None)
+    return code, data
+
+
+def test_cli_scheduler_and_workers_give_the_serial_verdict(client, capsys):
+    args = ("analyze", "problem:toy", "--theta", "0.3", "--gamma", "0.5", "--zeta", "0.5")
+    code, serial = _cli_json(capsys, *args)
+    code_d, dask = _cli_json(capsys, *args, "--scheduler", client.scheduler.address)
+    code_w, procs = _cli_json(capsys, *args, "--workers", "2")
+    assert code == code_d == code_w == 0
+    assert serial["strict_saddle"] == dask["strict_saddle"] == procs["strict_saddle"]
+    assert serial["critical_points"] == dask["critical_points"]
+
+
+def test_cli_unreachable_scheduler_is_bad_input(capsys):
+    from saddlecheck.cli import main
+
+    code = main(["analyze", "problem:toy", "--scheduler", "tcp://127.0.0.1:9"])
+    _, err = capsys.readouterr()
+    assert code == 2 and "scheduler='tcp://127.0.0.1:9' is unreachable" in err

@@ -56,7 +56,18 @@ def _options(args, target: Target):
 
 
 def analyze(args, target: Target, out: Outcome) -> None:
-    """Run the analysis asked for by ``args`` on ``target``, reporting into ``out``."""
+    """Run the analysis asked for by ``args`` on ``target``, reporting into ``out``.
+
+    ``--workers N`` / ``--scheduler ADDRESS``: the box searches run on local
+    processes or a Dask cluster (an unreachable scheduler is bad input).
+    """
+    from saddlecheck.landscape.cluster import open_executor
+
+    with open_executor(args.workers, args.scheduler) as executor:
+        _analyze(args, target, out, executor)
+
+
+def _analyze(args, target: Target, out: Outcome, executor) -> None:
     obj = target.objective
     box, consts, rel_gap = _options(args, target)
     counter = BoxCounter(sys.stderr, enabled=not args.json)
@@ -110,7 +121,7 @@ def analyze(args, target: Target, out: Outcome) -> None:
         from saddlecheck.landscape.critical import critical_points
 
         kwargs = budget_kwargs(critical_points, args.deadline, counter.callback("critical points"),
-                               max_boxes=args.max_boxes)  # fmt: skip
+                               max_boxes=args.max_boxes, executor=executor)  # fmt: skip
         args.deadline.phase = "searching for critical points"
         with counter.section("critical points"):
             pts = critical_points(obj, box, **kwargs)
@@ -130,7 +141,7 @@ def analyze(args, target: Target, out: Outcome) -> None:
         minima = None if target.problem is None else target.problem.minima_distance
         kwargs = budget_kwargs(check_strict_saddle, args.deadline,
                                counter.callback("strict saddle"), max_boxes=args.max_boxes,
-                               minima=minima)  # fmt: skip
+                               minima=minima, executor=executor)  # fmt: skip
         out.verdict = None  # asked: undecided until the check answers
         args.deadline.phase = "checking the strict-saddle property"
         with counter.section("strict saddle"):
