@@ -105,3 +105,16 @@ def test_adapter_names_and_bad_class():
         torch_optimizer(TorchPGD(  # an instance, not the class
             [torch.zeros(1, requires_grad=True)], ell=1.0, rho=1.0, eps=0.1, c=0.5,
             delta=0.1, delta_f=1.0, dim=1))  # fmt: skip
+
+
+def test_float32_tensors_handed_to_the_numpy_problem_are_reported():
+    """Without an adapter: torch float32 tensors passed to ``problem.grad`` directly."""
+    torch = pytest.importorskip("torch", reason="PyTorch not installed (saddlecheck[torch])")
+
+    def impl(problem, seed):
+        x = torch.tensor(problem.x0, dtype=torch.float32)
+        for _ in range(5):
+            x = x - 0.1 * torch.as_tensor(problem.grad(x), dtype=torch.float32)
+        return x.numpy()
+
+    _float32_reported(impl)

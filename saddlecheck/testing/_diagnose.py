@@ -29,8 +29,14 @@ def low_precision(run) -> tuple[str, float] | None:
     for t in run.recorder.dtypes:
         try:
             dt = np.dtype(t)
-        except TypeError:
-            continue
+        except TypeError:  # torch.float32, jax's bfloat16 ...: read the name
+            name = str(t).rsplit(".", 1)[-1]
+            if name == "bfloat16":
+                return ("bfloat16", 2.0**-8)
+            try:
+                dt = np.dtype(name)
+            except TypeError:
+                continue
         if dt.kind == "f" and dt.itemsize < 8:
             u = float(np.finfo(dt).eps) / 2
             if worst is None or u > worst[1]:

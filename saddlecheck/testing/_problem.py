@@ -21,6 +21,13 @@ from saddlecheck.claims._parameters import expected_parameters
 from saddlecheck.testing._landscapes import Landscape
 
 
+def as_float64(x) -> np.ndarray:
+    """A fresh float64 numpy copy of ``x`` (numpy, lists, torch tensors, jax arrays)."""
+    if not isinstance(x, np.ndarray) and hasattr(x, "detach"):  # torch: no __array__ copy=
+        x = x.detach().cpu().numpy()
+    return np.array(x, dtype=np.float64)
+
+
 class BudgetExceeded(BaseException):
     """Raised inside the implementation when it exceeds the guard's query budget.
 
@@ -174,7 +181,7 @@ class Recorder:
         self.dtypes.add(getattr(x, "dtype", type(x)))
         if isinstance(x, (list, tuple)):
             self.dtypes.update(type(v) for v in x)
-        arr = np.array(x, dtype=np.float64)  # always a copy: x may be written to later
+        arr = as_float64(x)  # always a copy: x may be written to later
         if arr.shape != (self.landscape.dim,):
             self.bad_shapes += 1
             arr = arr.reshape(-1)

@@ -21,7 +21,13 @@ from saddlecheck import claims
 from saddlecheck.claims._verdict import Verdict, float_allowance, not_applicable, verdict
 from saddlecheck.solver.trace import Trace
 from saddlecheck.testing._landscapes import well_escape_log_bound
-from saddlecheck.testing._problem import BudgetExceeded, GuardCase, GuardProblem, Recorder
+from saddlecheck.testing._problem import (
+    BudgetExceeded,
+    GuardCase,
+    GuardProblem,
+    Recorder,
+    as_float64,
+)
 from saddlecheck.testing._reconstruct import hidden_steps, reconstruct
 
 
@@ -66,7 +72,7 @@ def execute(impl: Callable, case: GuardCase) -> Run:
     returned, error = None, None
     try:
         out = impl(problem, case.seed)
-        arr = np.array(out, dtype=np.float64).reshape(-1)
+        arr = as_float64(out).reshape(-1)
         if arr.shape != (case.landscape.dim,):
             error = f"returned shape {np.shape(out)}, expected ({case.landscape.dim},)"
         elif not np.all(np.isfinite(arr)):
