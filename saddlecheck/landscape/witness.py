@@ -84,7 +84,10 @@ class CallerDistance:
         self.upper_only = False
 
     def lower(self, q: tuple[Fraction, ...]) -> float | None:
-        out = self.fn(Box([(v, v) for v in q]))
+        try:
+            out = self.fn(Box([(v, v) for v in q]))
+        except (InputError, ArithmeticError):  # the caller's bound cannot take this point
+            return None
         if not isinstance(out, tuple):
             self.upper_only = True
             return None
