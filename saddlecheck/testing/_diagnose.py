@@ -18,6 +18,13 @@ import math
 import numpy as np
 
 from saddlecheck.claims._verdict import Verdict
+from saddlecheck.testing._perturbation_causes import (
+    grads_at,
+    large_gradient,
+    radius_law,
+    radius_size,
+    stale_gradient,
+)
 from saddlecheck.testing._reconstruct import is_gd_step
 
 _U64 = 2.0**-53
@@ -103,10 +110,6 @@ def _error(run) -> str | None:
     return f"the implementation failed: {run.error}"
 
 
-def _grads(run, pts: np.ndarray) -> np.ndarray:
-    return np.atleast_2d(run.case.landscape.grad(pts))
-
-
 def observed_step(run) -> float | None:
     """The step size most transitions of the run were taken with, if it is not ``c/ell``.
 
@@ -120,7 +123,7 @@ def observed_step(run) -> float | None:
         return None
     p, q = t.points[:-1], t.points[1:]
     with np.errstate(all="ignore"):
-        g = _grads(run, p)
+        g = grads_at(run, p)
         gg = np.einsum("ij,ij->i", g, g)
         ok = gg > 0
         eta_k = np.where(ok, np.einsum("ij,ij->i", p - q, g) / np.where(ok, gg, 1.0), np.nan)
@@ -148,88 +151,6 @@ def _step_size(run) -> str | None:
         f"wrong step size: eta observed = {eta:.6g} vs c/ell = {p.eta:.6g} (ratio "
         f"{eta / p.eta:.4g}); every step of another size reads as a perturbation"
     )
-
-
-def _jumps(run):
-    t = run.trace
-    if t is None or t.jump_indices.size == 0:
-        return None
-    k = t.jump_indices
-    return k, t.points[k], t.points[k + 1] - t.points[k]
-
-
-def _stale(run) -> str | None:
-    """A step from ``x_tilde + xi`` taken with ``grad f(x_tilde)``: the jump is ``xi - eta g``."""
-    j = _jumps(run)
-    if j is None:
-        return None
-    k, xt, xi = j
-    p = run.case.params
-    g = _grads(run, xt)
-    fixed = xi + p.eta * g
-    n, nf = np.linalg.norm(xi, axis=1), np.linalg.norm(fixed, axis=1)
-    tol = 1 + 1e-6
-    if np.max(n) > p.r * tol and np.max(nf) <= p.r * tol:
-        i = int(np.argmax(n))
-        return (
-            f"stale gradient after a perturbation: the step from x_tilde + xi was taken with "
-            f"grad f(x_tilde) (at point {int(k[i])}: ||x_(t+1) - x_tilde|| = {n[i]:.4g} > r = "
-            f"{p.r:.4g}, but ||x_(t+1) - x_tilde + eta grad f(x_tilde)|| = {nf[i]:.4g} <= r)"
-        )
-    gn = np.linalg.norm(g, axis=1)
-    use = gn > 0
-    if np.count_nonzero(use) < 3:
-        return None
-    d = xi.shape[1]
-    gh = g[use] / gn[use, None]
-    sd = p.r / math.sqrt(d + 2) * math.sqrt(np.count_nonzero(use))  # sd of sum <xi, g^>
-    z = float(np.sum(np.einsum("ij,ij->i", xi[use], gh))) / sd
-    z_fixed = float(np.sum(np.einsum("ij,ij->i", fixed[use], gh))) / sd
-    if z < -6 and abs(z_fixed) < 4:
-        return (
-            "stale gradient after a perturbation: the jumps x_(t+1) - x_tilde lean along "
-            f"-grad f(x_tilde) (z = {z:.1f} over {int(np.count_nonzero(use))} perturbations; "
-            f"{z_fixed:.1f} once -eta grad f(x_tilde) is added back)"
-        )
-    return None
-
-
-def _radius(run, xis: np.ndarray) -> str | None:
-    p = run.case.params
-    n = np.linalg.norm(xis, axis=1)
-    top = float(np.max(n))
-    if top > p.r * (1 + 1e-6):
-        if 0.25 < top <= 1.0 + 1e-9 and top > 10 * p.r:
-            return (
-                f"xi not scaled by r: ||xi|| up to {top:.4g} = {top / p.r:.4g} r (radius "
-                "drawn as U^(1/d) instead of r U^(1/d)?)"
-            )
-        return (
-            f"perturbation radius too large: ||xi|| up to {top:.4g} = {top / p.r:.4g} r, "
-            f"r = g_thres/ell = {p.r:.4g} (r overridden, or chi = 3 max(log(d ell Delta_f "
-            f"/(c eps^2 delta)), 4) computed differently: chi = {p.chi:.4g} here)"
-        )
-    return None
-
-
-def _law(run, xis: np.ndarray) -> str | None:
-    p = run.case.params
-    n = np.linalg.norm(xis, axis=1)
-    d = xis.shape[1]
-    if np.min(n) >= p.r * (1 - 1e-6):
-        return f"sphere instead of ball: every ||xi|| equals r = {p.r:.4g} ({len(n)} samples)"
-    if d >= 2 and np.max(np.abs(xis)) <= p.r / math.sqrt(d) * (1 + 1e-9):
-        return (
-            f"cube instead of ball: every |xi_i| <= r/sqrt(d) = {p.r / math.sqrt(d):.4g} over "
-            f"{len(n)} samples (uniform in the cube inscribed in the ball)"
-        )
-    u = (n / p.r) ** d
-    if abs(float(np.mean(u)) - 0.5) > 4 / math.sqrt(12 * len(u)):
-        return (
-            f"radius law wrong: mean of (||xi||/r)^d is {float(np.mean(u)):.3g}, 1/2 for the "
-            "ball (radius r U instead of r U^(1/d)?)"
-        )
-    return None
 
 
 def _window(run, verdict: Verdict) -> str | None:
@@ -288,7 +209,7 @@ def _returned(run) -> str | None:
         if steps > run.case.params.t_window + 1:
             return window_steps_cause(run, steps) + "; returns the last iterate"
         return "returns the last iterate x_t instead of x_tilde"
-    g = _grads(run, t.points)
+    g = grads_at(run, t.points)
     close = np.flatnonzero(np.all(np.isclose(g, x, rtol=1e-12, atol=0.0), axis=1))
     if close.size:
         return (
@@ -296,22 +217,6 @@ def _returned(run) -> str | None:
             f"grad f at point {int(close[0])}"
         )
     return "returns a point that is not x_tilde of the last perturbation"
-
-
-def _large_gradient(run) -> str | None:
-    t = run.trace
-    if t is None or t.jump_indices.size == 0:
-        return None
-    k = t.jump_indices
-    gn = t.grad_norm[k]
-    p = run.case.params
-    if np.max(gn) > p.g_thres * (1 + 1e-9):
-        i = int(np.argmax(gn))
-        return (
-            f"perturbs where ||grad f|| > g_thres: ||grad f(x_tilde)|| = {gn[i]:.3g} at point "
-            f"{int(k[i])}, g_thres = sqrt(c) eps/chi^2 = {p.g_thres:.3g}"
-        )
-    return None
 
 
 def _window_length(run) -> str | None:
@@ -393,7 +298,7 @@ def likely_cause(name: str, runs: list, verdict: Verdict, others=()) -> str:
         if msg:
             return msg
         for r in [*runs, *list(others)[:300]]:
-            msg = _stale(r)
+            msg = stale_gradient(r)
             if msg:
                 return msg
         msg = _specific(name, runs, verdict)
@@ -407,7 +312,7 @@ def likely_cause(name: str, runs: list, verdict: Verdict, others=()) -> str:
             if msg:
                 return msg
         for detect in (
-            _large_gradient,
+            large_gradient,
             _no_termination,
             _returned,
             _window_length,
@@ -419,7 +324,7 @@ def likely_cause(name: str, runs: list, verdict: Verdict, others=()) -> str:
         t = run.trace
         xis = t.xis() if t is not None else None
         if xis is not None and len(xis):
-            msg = _radius(run, xis)
+            msg = radius_size(run, xis)
             if msg:
                 return msg
     return "no single cause identified: see the evidence below"
@@ -431,13 +336,15 @@ def _specific(name: str, runs: list, verdict: Verdict) -> str | None:
         xis = [r.trace.xis() for r in runs if r.trace is not None and r.trace.jump_indices.size]
         if xis:
             pooled = np.concatenate(xis, axis=0)
-            msg = _radius(run, pooled) or (_law(run, pooled) if name == "radius-law" else None)
+            msg = radius_size(run, pooled) or (
+                radius_law(run, pooled) if name == "radius-law" else None
+            )
             if msg:
                 return msg
     if name == "window-rule":
         return _window(run, verdict)
     if name == "perturb-small-gradient":
-        return _large_gradient(run)
+        return large_gradient(run)
     if name in ("return-rule", "window-decrease") and _no_termination(run):
         return _no_termination(run)
     if name == "return-rule":
