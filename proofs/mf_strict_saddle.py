@@ -6,20 +6,22 @@ Recalled claim (Jin et al., ICML 2017, section 5, "Lemma 7" as recalled): every 
 sigma_r/3, sigma_r^(1/2)/3)``. Units: by homogeneity (``f_{s^2 M}(s U) = s^4
 f_M(U)``) take ``sigma_r = 1``; the constants are ``theta_c, gamma_c, zeta_c``.
 
-General ``d >= r`` (a proof given two published lemmas). ``U* = V* R`` closest
+General ``d >= r`` (unconditional: both lemmas re-derived in ``proofs/_mf_lemmas.py``).
+``U* = V* R`` closest
 to ``U``, ``Delta = U - U*``, ``t = ||Delta||_F`` (so ``t > zeta_c`` off the
 neighbourhood), ``E = U U^T - M``:
 
     Hess[Delta, Delta] = ||Delta Delta^T||^2 - 3||E||^2 + 4<grad f, Delta>      (identity)
     ||E|| >= ||U* Delta^T + Delta U*^T|| - ||Delta Delta^T|| >= (sqrt 2 - t) t  (U*^T Delta sym.)
-    L1 (Ge, Jin, Zheng 2017):   ||Delta Delta^T||^2 <= 2 ||E||^2
-    L2 (Tu et al. 2016):        ||E||^2 >= 2(sqrt 2 - 1) t^2
+    L1 (Ge, Jin, Zheng 2017):   ||Delta Delta^T||^2 <= c1 ||E||^2,       c1 = 2
+    L2 (Tu et al. 2016):        ||E||^2 >= c2 t^2,                      c2 = 2(sqrt 2 - 1)
 
 so with ``||grad f|| < theta_c``: ``lambda_min <= Hess[Delta,Delta]/t^2 <
-min(t^2 - 3(sqrt 2 - t)^2, -2(sqrt 2 - 1)) + 4 theta_c/t``, which is
+min(t^2 - 3(sqrt 2 - t)^2, -(3 - c1) c2) + 4 theta_c/t``, which is
 ``<= -gamma_c`` for all ``t >= zeta_c`` (interval arithmetic). L1 and L2 are
-cited, not re-derived (numeric spot checks only); their lemma numbers
-(GJZ Lemma 6, Tu et al. Lemma 5.4) are as recalled.
+re-derived from trace identities (SymPy) and textbook facts (Procrustes, traces
+of PSD products), and both constants are sharp; their lemma numbers (GJZ
+Lemma 6, Tu et al. Lemma 5.4) are as recalled.
 
 ``r = 1``, all ``d`` (unconditional): rotating ``M = sigma v v^T`` to ``e1 e1^T``
 reduces to ``U = (a, b, 0, ...)``, ``a, b >= 0``, with exact formulas for
@@ -31,24 +33,15 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-import numpy as np
 import sympy as sp
 from flint import arb
 
 from proofs._algebra import bilinear_vectors, generic_matrix, inner, is_identity
 from proofs._interval import cover, frac, nonneg_sqrt, q, sq, upper_q
+from proofs._mf_lemmas import BOUND2, PROCRUSTES, branch_constant, l1_steps, l2_steps
 from proofs._step import Step, verdict
 from proofs.mf_derivatives import hess_form
 
-L1 = (
-    "L1: ||Delta Delta^T||_F^2 <= 2 ||U U^T - M||_F^2 for the closest U* "
-    "(Ge, Jin, Zheng, ICML 2017, Lemma 6)"
-)
-L2 = (
-    "L2: ||U U^T - M||_F^2 >= 2(sqrt 2 - 1) sigma_r ||Delta||_F^2 "
-    "(Tu, Boczar, Simchowitz, Soltanolkotabi, Recht, ICML 2016, Lemma 5.4)"
-)
-PROCRUSTES = "the closest U* = V* R has U*^T U symmetric PSD (orthogonal Procrustes)"
 HYP = ("f(U) = ||U U^T - M||_F^2/2, M PSD of rank r, sigma_r = 1 (homogeneity)",)
 
 
@@ -146,24 +139,26 @@ def r1_cover(th, ga, ze, max_boxes=20000):
     return cover(box, decide, violated, max_boxes=max_boxes), big_n, rad
 
 
-def chain_scalar(th, ga, ze, max_boxes=4000):
-    """Is ``min(t^2 - 3(sqrt2 - t)^2, -2(sqrt2 - 1)) + 4 theta/t <= -gamma`` for all ``t >= zeta``?
+def chain_scalar(th, ga, ze, max_boxes=4000, branch=(-2, 2)):
+    """Is ``min(t^2 - 3(sqrt2 - t)^2, -k) + 4 theta/t <= -gamma`` for all ``t >= zeta``?
 
+    ``k = (3 - c1) c2 = a + b sqrt 2`` with ``(a, b) = branch`` (L1 and L2; ``2(sqrt2 - 1)``).
     Returns ``(True | None, text)``: the second branch alone holds for
-    ``t >= t2 = 4 theta/(2(sqrt2 - 1) - gamma)``; the first, multiplied by
+    ``t >= t2 = 4 theta/(k - gamma)``; the first, multiplied by
     ``t > 0``, is ``p(t) = t^3 - 3t(sqrt2 - t)^2 + 4 theta + gamma t <= 0``, proved by
     an interval cover of ``[zeta, t2]`` (needs ``t2 <= sqrt 2``).
     """
     s2 = arb(2).sqrt()
-    gap = 2 * (s2 - 1) - q(ga)
+    k = q(branch[0]) + q(branch[1]) * s2
+    gap = k - q(ga)
     if not gap > 0:
-        return None, f"gamma_c = {ga} >= 2(sqrt2 - 1): L2's branch never reaches -gamma"
+        return None, f"gamma_c = {ga} >= (3 - c1) c2 = {k}: the L1/L2 branch never reaches -gamma"
     t2 = 4 * q(th) / gap
     t2_hi = upper_q(t2)
     if not t2_hi < s2:
         return None, f"t2 = {t2} > sqrt 2: the first branch is not available up to t2"
     if t2_hi <= q(ze):
-        return True, f"t >= t2 = {t2}: -2(sqrt2 - 1) + 4 theta/t <= -gamma"
+        return True, f"t >= t2 = {t2}: -(3 - c1) c2 + 4 theta/t <= -gamma"
 
     def decide(balls):
         (T,) = balls
@@ -178,33 +173,14 @@ def chain_scalar(th, ga, ze, max_boxes=4000):
     return None, f"p(t) <= 0 not certified on [{ze}, {t2_hi}]: {res.note or 'p > 0 somewhere'}"
 
 
-def _lemma_spot_checks(samples=400, seed=7):
-    """Worst ratios of L1 and L2 over random instances (floating point; evidence only)."""
-    rng = np.random.default_rng(seed)
-    worst1, worst2 = 0.0, np.inf
-    for _ in range(samples):
-        d = int(rng.integers(1, 5))
-        r = int(rng.integers(1, d + 1))
-        X = rng.normal(size=(d, r)) * rng.uniform(0.2, 3, size=r)
-        U = X + rng.normal(size=(d, r)) * rng.choice([0.05, 0.5, 2.0])
-        A, _, Bt = np.linalg.svd(X.T @ U)
-        D = U - X @ (A @ Bt)
-        E = U @ U.T - X @ X.T
-        sr = np.linalg.svd(X, compute_uv=False)[-1] ** 2
-        nd = float(np.sum(D * D))
-        if nd < 1e-12:
-            continue
-        worst1 = max(worst1, float(np.sum((D @ D.T) ** 2) / np.sum(E * E)))
-        worst2 = min(worst2, float(np.sum(E * E) / (sr * nd)))
-    return worst1, worst2
-
-
 def check(
     theta=Fraction(1, 24),
     gamma=Fraction(1, 3),
     zeta=Fraction(1, 3),
     max_boxes=20000,
     landscape=True,
+    l1_const=2,
+    l2_const=BOUND2,
 ) -> list[Step]:
     """Check the constants ``(theta sigma_r^(3/2), gamma sigma_r, zeta sigma_r^(1/2))``.
 
@@ -213,6 +189,8 @@ def check(
         max_boxes: budget of the r = 1 cover.
         landscape: also run saddlecheck's landscape checker on small instances
             (about 10 s; tests of the other steps switch it off).
+        l1_const, l2_const: the constants ``c1`` of L1 (2) and ``c2`` of L2
+            (``2(sqrt 2 - 1)``, a rational or ``a + b*sqrt(2)``).
 
     Examples:
         >>> [s.status for s in check(landscape=False)][-2:]
@@ -294,30 +272,10 @@ def check(
         )
     )
 
-    w1, w2 = _lemma_spot_checks()
-    steps.append(
-        Step(
-            "mf_strict_saddle.L1",
-            L1,
-            "numeric",
-            "open",
-            (),
-            f"cited, not re-derived here; spot check: max ||Delta Delta^T||^2/||E||^2 = {w1:.4f} "
-            "<= 2 "
-            "over 400 random instances",
-        )
-    )
-    steps.append(
-        Step(
-            "mf_strict_saddle.L2",
-            L2,
-            "numeric",
-            "open",
-            (),
-            f"cited, not re-derived here; spot check: min ||E||^2/(sigma_r ||Delta||^2) = {w2:.4f} "
-            f">= {2 * (2**0.5 - 1):.4f} over 400 random instances",
-        )
-    )
+    l1 = l1_steps(l1_const)
+    l2 = l2_steps(l2_const)
+    steps += l1 + l2
+    lemmas = [x for x in l1 + l2 if x.key in ("mf_strict_saddle.L1", "mf_strict_saddle.L2")]
 
     steps.append(r1_reduction_step())
     res, big_n, rad = r1_cover(th, ga, ze, max_boxes=max_boxes)
@@ -334,13 +292,20 @@ def check(
     )
     steps.append(r1)
 
-    ok, why = chain_scalar(th, ga, ze)
+    ok, why = chain_scalar(th, ga, ze, branch=branch_constant(l1_const, l2_const))
+    broken = [x for x in lemmas if x.status != "proved"]
+    if ok and broken:
+        ok, why = (
+            None,
+            "the lemmas do not hold as stated: "
+            + ", ".join(f"{x.key} ({x.status})" for x in broken),
+        )
     base = dict(
         assumptions=(
             *HYP,
             PROCRUSTES,
-            L1,
-            L2,
+            "mf_strict_saddle.L1",
+            "mf_strict_saddle.L2",
             "mf_strict_saddle.hessian_identity",
             "mf_strict_saddle.cross_term",
         )
@@ -349,13 +314,13 @@ def check(
         steps.append(
             verdict(
                 "mf_strict_saddle.general",
-                f"every d >= r: f is {stmt}-strict saddle (given L1, L2)",
+                f"every d >= r: f is {stmt}-strict saddle",
                 "interval",
                 True,
                 proof=(
                     "off the zeta-neighbourhood with ||grad|| < theta: lambda_min <= "
                     "Hess[Delta,Delta]/t^2 "
-                    f"< min(t^2 - 3(sqrt2 - t)^2, -2(sqrt2 - 1)) + 4 theta/t <= -gamma: {why}"
+                    f"< min(t^2 - 3(sqrt2 - t)^2, -(3 - c1) c2) + 4 theta/t <= -gamma: {why}"
                 ),
                 **base,
             )

@@ -10,8 +10,9 @@ Checked: ``min(theta, gamma^2/rho) = sigma_r^2/(108 sqrt(Gamma))`` with the
 strict-saddle constants (the ``108``); the choice of ``Gamma``
 satisfies ``Gamma >= sigma_1`` and puts ``U0`` in the region;
 ``Delta_f = r Gamma^2/2 >= f(U0) - f*``; ``eps~ <= ell^2/rho`` (Theorem 3's
-hypothesis); and ``ell Delta_f/eps~^2 = 46656 r (Gamma/sigma_r)^4``: the
-iteration bound does carry the extra factor ``r``.
+hypothesis); ``ell Delta_f/eps~^2 = 46656 r (Gamma/sigma_r)^4``: the
+iteration bound does carry the extra factor ``r``; and that PGD's iterates
+stay in the region (``||U||_2^2 <= Gamma/4``; ``proofs/_pgd_region.py``).
 """
 
 from __future__ import annotations
@@ -21,22 +22,28 @@ from fractions import Fraction
 import sympy as sp
 
 from proofs._algebra import is_identity
+from proofs._pgd_region import region_steps
 from proofs._step import Step, verdict
 
 s, G, r = sp.symbols("s G r", positive=True)  # sigma_r = s^2, Gamma = G^2
 HYP = ("Gamma >= sigma_1 >= sigma_r > 0", "sigma_r = s^2, Gamma = G^2 in the identities")
 
 
-def check(den=108, count_const=46656) -> list[Step]:
+def check(den=108, count_const=46656, ell_const=8, gamma_factor=2, c_max=1) -> list[Step]:
     """Check the constants of the matrix factorization theorem.
 
     Args:
         den: the claimed ``eps~ = sigma_r^2/(den sqrt(Gamma))`` (108).
         count_const: the claimed ``ell Delta_f/eps~^2 = count_const r (Gamma/sigma_r)^4``.
+        ell_const, gamma_factor, c_max: PGD's ``ell = ell_const Gamma``, ``sqrt(Gamma) =
+            gamma_factor max(||U0||, 3 sqrt(sigma_1))`` and ``c <= c_max`` (8, 2, 1), for the
+            region steps.
 
     Examples:
-        >>> [x.status for x in check()]
-        ['proved', 'proved', 'proved', 'proved', 'proved', 'proved', 'open']
+        >>> [x.status for x in check()][-1]
+        'proved'
+        >>> check(ell_const=sp.Rational(1, 8))[-1].status
+        'refuted'
         >>> check(den=96)[0].status
         'refuted'
     """
@@ -150,16 +157,5 @@ def check(den=108, count_const=46656) -> list[Step]:
                 counterexample=f"sigma_r = Gamma = r = 1: ell Delta_f/eps~^2 = {val} != {cc}",
             )
         )
-    steps.append(
-        Step(
-            "mf_theorem.region",
-            "PGD's iterates stay in {||U||_2^2 < Gamma}, where ell and rho apply",
-            "symbolic",
-            "open",
-            ("mf_region.lemma",),
-            "not derived here: the region lemma's constants hold only on the region, so the "
-            "theorem also needs the iterates (and perturbations) to stay inside it; the "
-            "paper's proof argues this separately",
-        )
-    )
+    steps += region_steps(ell_const, gamma_factor, c_max, den)
     return steps
