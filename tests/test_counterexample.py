@@ -266,3 +266,16 @@ def test_check_strict_saddle_with_the_recalled_constants_stays_undecided_without
     rep = check_strict_saddle(prob.objective, prob.box, *constants, minima=prob.minima_distance,
                               max_boxes=50)  # fmt: skip
     assert rep.holds is None and rep.counterexample is None and rep.undecided
+
+
+def test_minima_outside_the_search_box_count_through_its_margin():
+    from saddlecheck.landscape.witness import SearchDistance
+
+    obj = Objective("x**2 - y**2")  # no local minimum anywhere: no candidates in any box
+    search = critical_points(obj, Box([(-1, 1), (-1, 1)]))
+    dist = SearchDistance(obj, search, 1000)
+    assert search.minimum_candidates() == []
+    half = Fraction(1, 2)
+    assert dist.prove((Fraction(0), Fraction(0)), half) == (1.0, "")  # the faces are 1 away
+    lower, why = dist.prove((Fraction(9, 10), Fraction(0)), half)  # a minimum could lie at 0.1
+    assert lower is None and "beyond zeta" in why

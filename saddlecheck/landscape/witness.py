@@ -26,7 +26,7 @@ import flint
 import numpy as np
 
 from saddlecheck._validation import InputError, check_point
-from saddlecheck.arith.rounding import arb_to_mid_rad, sqrt_down, sqrt_up
+from saddlecheck.arith.rounding import arb_to_mid_rad, float_down, sqrt_down, sqrt_up
 from saddlecheck.arith.symmetric import interval_lambda_min
 from saddlecheck.box import Box, check_box
 from saddlecheck.landscape import bnb as _bnb
@@ -120,22 +120,30 @@ class SearchDistance:
         return min(float(np.linalg.norm(x - m)) for m in self.float_minima)
 
     def prove(self, q: tuple[Fraction, ...], zeta: Fraction) -> tuple[float | None, str]:
-        cube = Box.around(q, zeta)
+        """A proved lower bound ``> zeta`` on the distance from ``q`` to every local minimum.
+
+        Minima inside the search's box lie in its minimum candidates; a point
+        outside it is farther from ``q`` than ``q``'s distance to the box's
+        faces (``margin``), so ``min(gap to the candidates, margin)`` bounds
+        the distance below; both must exceed ``zeta``.
+        """
         search = self.search
         if search is None:
+            cube = Box.around(q, zeta * Fraction(9, 8))
             try:
                 search = critical_points(self.obj, cube, max_boxes=self.max_boxes)
             except InputError as exc:
-                return None, f"the minima search on {cube} failed: {exc}"
-        elif not search.box.contains_box(cube):
-            return None, f"the minima search's box does not contain {cube}"
+                return None, f"the minima search around the point failed: {exc}"
+        margin = min(min(v - lo, hi - v) for v, (lo, hi) in zip(q, search.box.intervals,
+                                                                 strict=True))  # fmt: skip
+        if not margin > zeta:
+            return None, "the minima search's box does not reach beyond zeta of the point"
         point = Box([(v, v) for v in q])
         gap = min((_inf_dist2(point, b) for b in search.minimum_candidates()), default=None)
-        if gap is None:
-            return math.inf, ""
-        if gap > zeta * zeta:
-            return sqrt_down(gap), ""
-        return None, "a box that may hold a local minimum lies within zeta of the point"
+        if gap is not None and not gap > zeta * zeta:
+            return None, "a box that may hold a local minimum lies within zeta of the point"
+        lower = float_down(margin) if gap is None else min(sqrt_down(gap), float_down(margin))
+        return (lower, "") if lower > zeta else (None, "the distance bound rounds to zeta")
 
 
 # -- the proof -----------------------------------------------------------------------
