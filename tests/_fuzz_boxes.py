@@ -12,7 +12,7 @@ from fractions import Fraction
 
 import sympy
 from _fuzz_objectives import NAMES, SYMS, parse, q_text
-from _oracle import Cond, Piece, Spec, count_below, lam_min_ge
+from _oracle import Cond, Piece, Spec, charpoly, count_below, fq
 from hypothesis import strategies as st
 
 
@@ -132,19 +132,20 @@ class CriticalCase:
     points: list[tuple[tuple[Fraction, ...], list[list[Fraction]]]]  # every critical point, H
 
 
-def classify(H: list[list[Fraction]]) -> str:
-    """``"min"``, ``"max"``, ``"strict_saddle"`` or ``"degenerate"`` (exact inertia)."""
-    neg = [[-a for a in r] for r in H]
-    from _oracle import charpoly, fq
+def allowed_kinds(H: list[list[Fraction]]) -> set[str]:
+    """The kinds a critical point with Hessian ``H`` may be given (exact inertia).
 
+    ``lambda_min < 0`` is a strict saddle in the paper's sense even when ``H`` is
+    singular; ``"max"`` needs ``H`` negative definite, ``"min"`` positive definite.
+    """
     p = charpoly(H)
-    if p(fq(Fraction(0))) == 0:
-        return "degenerate"
-    if count_below(p, Fraction(0)) == 0:
-        return "min"
-    if lam_min_ge(neg, Fraction(0)):
-        return "max"
-    return "strict_saddle"
+    n_neg = count_below(p, Fraction(0))
+    singular = p(fq(Fraction(0))) == 0
+    if n_neg > 0:
+        neg = [[-a for a in r] for r in H]
+        nd = count_below(charpoly(neg), Fraction(0)) == 0 and not singular
+        return {"strict_saddle", "max"} if nd else {"strict_saddle"}
+    return {"degenerate"} if singular else {"min"}
 
 
 @st.composite

@@ -73,7 +73,12 @@ def rationals(*, tiny: bool = True, huge: bool = False) -> st.SearchStrategy[Fra
     return _WITH_TINY if tiny else _MODERATE
 
 
-NUMBER_KINDS = ("fraction", "float", "longdouble", "decimal", "ratstr")
+NUMBER_KINDS = (
+    "fraction", "float", "longdouble", "decimal", "ratstr",
+    "float32", "Decimal", "mpf", "sympy_float", "int64",
+)  # fmt: skip
+FLOAT_KINDS = ("float", "longdouble", "float32")
+EPS_KINDS = ("fraction", "ratstr", "fraction", *(k for k in NUMBER_KINDS if k != "int64"))
 
 
 def as_kind(q: Fraction, kind: str, nudge: int = 0) -> object:
@@ -89,6 +94,27 @@ def as_kind(q: Fraction, kind: str, nudge: int = 0) -> object:
             return str(decimal.Decimal(q.numerator) / decimal.Decimal(q.denominator))
     if q == 0:
         nudge = 0  # one ulp off 0 is a subnormal with a 5,000-digit denominator in longdouble
+    if kind == "Decimal":
+        with decimal.localcontext() as ctx:
+            ctx.prec = 30
+            return decimal.Decimal(q.numerator) / decimal.Decimal(q.denominator)
+    if kind == "mpf":
+        import mpmath
+
+        with mpmath.workprec(120):
+            return mpmath.mpf(q.numerator) / q.denominator
+    if kind == "sympy_float":
+        return sympy.Float(sympy.Rational(q.numerator, q.denominator), 40)
+    if kind == "int64":
+        return np.int64(q) if q.denominator == 1 and abs(q) < 2**62 else q
+    if kind == "float32":
+        with np.errstate(over="ignore"):
+            v = np.float32(float(q))
+        if not np.isfinite(v):
+            return q
+        for _ in range(abs(nudge)):
+            v = np.nextafter(v, np.float32(np.inf if nudge > 0 else -np.inf))
+        return v
     if kind == "float":
         v = float(q)
         for _ in range(abs(nudge)):
@@ -105,7 +131,7 @@ def as_kind(q: Fraction, kind: str, nudge: int = 0) -> object:
 @st.composite
 def numbers_of_some_kind(draw, q: Fraction) -> object:
     kind = draw(st.sampled_from(NUMBER_KINDS))
-    nudge = draw(st.sampled_from([0, 0, 0, 1, -1])) if kind in ("float", "longdouble") else 0
+    nudge = draw(st.sampled_from([0, 0, 0, 1, -1])) if kind in FLOAT_KINDS else 0
     return as_kind(q, kind, nudge)
 
 
@@ -196,7 +222,7 @@ class MatrixCase:
     inputs: list[MatrixInput]
 
 
-MATRIX_FORMS = ("fractions", "sympy", "fmpq_mat", "float64", "longdouble")
+MATRIX_FORMS = ("fractions", "sympy", "fmpq_mat", "float64", "longdouble", "float32", "mixed")
 
 
 def matrix_input(H: list[list[Fraction]], D: list[Fraction] | None, form: str) -> MatrixInput:
@@ -216,9 +242,18 @@ def matrix_input(H: list[list[Fraction]], D: list[Fraction] | None, form: str) -
             H,
             D,
         )
-    kind = "float" if form == "float64" else "longdouble"
-    dtype = np.float64 if form == "float64" else np.longdouble
-    arr = np.array([[as_kind(a, kind) for a in r] for r in H], dtype=dtype)
+    if form == "mixed":  # a nested list of every number type (entry (i, j) is entry (j, i))
+        n = len(H)
+        kinds = NUMBER_KINDS
+        cells = {(i, j): as_kind(H[i][j], kinds[(3 * i + j) % len(kinds)])
+                 for i in range(n) for j in range(i, n)}  # fmt: skip
+        rows = [[cells[min(i, j), max(i, j)] for j in range(n)] for i in range(n)]
+        ex = [[held(v) for v in r] for r in rows]
+        return MatrixInput(form, rows, ex, D if ex == H else None)
+    kind = {"float64": "float", "longdouble": "longdouble", "float32": "float"}[form]
+    dtype = {"float64": np.float64, "longdouble": np.longdouble, "float32": np.float32}[form]
+    with np.errstate(over="ignore"):
+        arr = np.array([[as_kind(a, kind) for a in r] for r in H], dtype=dtype)
     arr = np.nan_to_num(arr, posinf=1.0, neginf=-1.0)
     arr = np.triu(arr) + np.triu(arr, 1).T
     ex = [[held(v) for v in r] for r in arr]
@@ -284,6 +319,22 @@ DOMAIN_TERMS = [
     ("log(({L})**2 - 1) + 2*({L})**2", [("pos", "({L})**2 - 1")]),
     ("asin({L})", [("pos", "1 - ({L})**2")]),
     ("({L})**(3/2)", [("pos", "{L}")]),
+    ("acosh(1 + {L})", [("pos", "{L}")]),
+    ("acos({L} - 1)", [("pos", "1 - ({L} - 1)**2")]),
+    ("log({L}, 2)", [("pos", "{L}")]),
+    ("({L})**({L})", [("pos", "{L}")]),
+    ("cot({L})", [("nonzero", "sin({L})")]),
+    ("csc({L})", [("nonzero", "sin({L})")]),
+    ("exp(1/({L}))", [("nonzero", "{L}")]),
+    ("log(({L})**2)", [("nonzero", "{L}")]),
+]
+
+# coefficients that are 0 although SymPy does not simplify them to 0
+HIDDEN_ZEROS = [
+    "(log(8) - 3*log(2))",
+    "(log(6) - log(2) - log(3))",
+    "(sin(pi/7)*cos(pi/7) - sin(2*pi/7)/2)",
+    "(atan(1/2) + atan(1/3) - pi/4)",
 ]
 
 CONSTANT_TERMS = [
@@ -294,6 +345,24 @@ CONSTANT_TERMS = [
     ("asin(3/2)", [("pos", "1 - (3/2)**2")]),
     ("log(-2)", [("pos", "-2")]),
 ]
+
+# domain terms whose argument is transcendental at x: sin(p) for p a hair either side of pi
+TRANSCENDENTAL_DOMAIN_TERMS = [
+    ("log(sin({L} + {p}))", [("pos", "sin({L} + {p})")]),
+    ("sqrt(sin({L} + {p}))", [("pos", "sin({L} + {p})")]),
+    ("log(-cos({L} + {p}/2))", [("pos", "-cos({L} + {p}/2)")]),
+    ("atanh(cos({L} + {p}) + 2)", [("pos", "1 - (cos({L} + {p}) + 2)**2")]),
+]
+
+
+def near_pi(k: int, above: bool) -> Fraction:
+    """A rational within ``10^-k`` of pi, below or above it."""
+    import mpmath
+
+    with mpmath.workdps(k + 30):
+        m = int(mpmath.floor(mpmath.pi * 10**k))
+    return Fraction(m + (1 if above else 0), 10**k)
+
 
 # Piecewise((left, L < 0), (right, True)) that is not C^2 across L = 0
 PIECES = [
@@ -345,11 +414,19 @@ def deltas(draw) -> Fraction:
 
 
 def _assemble(
-    terms: list[str], conds: list[tuple[str, str]], pieces, n: int, label: str, as_text: bool
+    terms: list[str],
+    conds: list[tuple[str, str]],
+    pieces,
+    n: int,
+    label: str,
+    as_text: bool,
+    zeros: tuple[str, ...] = (),
 ) -> Spec:
+    """The objective as handed over (``terms``, ``zeros``: terms that are identically 0,
+    and the Piecewise ``pieces``) and what the oracle differentiates (``terms`` only)."""
     syms = SYMS[:n]
     smooth_text = " + ".join(terms) if terms else "0"
-    text = smooth_text
+    text = " + ".join([*terms, *zeros]) if terms or zeros else "0"
     for g, left, right in pieces:
         text += f" + Piecewise(({left}, {g} < 0), ({right}, True))"
     ps = tuple(Piece(parse(g), parse(left), parse(right)) for g, left, right in pieces)
@@ -371,10 +448,8 @@ def off_by(draw, q: Fraction, zero_ok: bool = False) -> Fraction:
 
 def exact_or_float(draw, q: Fraction) -> object:
     """``q`` exactly (Fraction or "p/q"), or as float64 / longdouble one ulp around it."""
-    how = draw(
-        st.sampled_from(["fraction", "ratstr", "fraction", "float", "longdouble", "decimal"])
-    )
-    v = as_kind(q, how, draw(st.sampled_from([0, 1, -1])) if how in ("float", "longdouble") else 0)
+    how = draw(st.sampled_from(EPS_KINDS))
+    v = as_kind(q, how, draw(st.sampled_from([0, 1, -1])) if how in FLOAT_KINDS else 0)
     return v if held(v) > 0 else q
 
 
@@ -435,8 +510,15 @@ def quadratic_cases(draw) -> Case:
     bvec = [g[i] - sum(A[i][j] * xq[j] for j in range(n)) for i in range(n)]
     terms += [f"{q_text(b)}*{names[i]}" for i, b in enumerate(bvec) if b]
     conds: list[tuple[str, str]] = []
-    pieces = []
-    extra = draw(st.lists(st.sampled_from(["bump", "domain", "constant", "piece"]), max_size=2))
+    pieces, zeros = [], []
+    extra = draw(
+        st.lists(
+            st.sampled_from(
+                ["bump", "domain", "constant", "piece", "tdomain", "cpiece", "hidden0"]
+            ),
+            max_size=2,
+        )
+    )
     for e in extra:
         w = draw(nonzero_small)
         if e == "bump":
@@ -450,6 +532,23 @@ def quadratic_cases(draw) -> Case:
             text, cs = draw(st.sampled_from(DOMAIN_TERMS))
             conds += [(k, c.format(L=L)) for k, c in cs]
             terms.append(f"{w}*({text.format(L=L)})")
+        elif e == "tdomain":
+            L, _ = _linear_form(draw, n, xq, Fraction(0))
+            p = q_text(near_pi(draw(st.sampled_from([3, 16, 30, 60])), draw(st.booleans())))
+            text, cs = draw(st.sampled_from(TRANSCENDENTAL_DOMAIN_TERMS))
+            conds += [(k, c.format(L=L, p=p)) for k, c in cs]
+            terms.append(f"{w}*({text.format(L=L, p=p)})")
+        elif e == "cpiece":  # a circle through x (or a hair off it) as the piece boundary
+            ctr = [xq[i] + Fraction(draw(st.integers(-3, 3)), 2) for i in range(n)]
+            r2 = sum((xq[i] - ctr[i]) ** 2 for i in range(n)) + draw(deltas())
+            g = " + ".join(f"({names[i]} - {q_text(ctr[i])})**2" for i in range(n))
+            g = f"({g} - {q_text(r2)})"
+            left, right = draw(st.sampled_from(PIECES))
+            pieces.append((g, left.format(L=g, w=w), right.format(L=g, w=w)))
+        elif e == "hidden0":  # a term that is 0 in disguise: gradient and Hessian unchanged
+            i, j = draw(st.integers(0, n - 1)), draw(st.integers(0, n - 1))
+            z = draw(st.sampled_from(HIDDEN_ZEROS))
+            zeros.append(f"{w}*{z}*({names[i]}**2 + {names[i]}*{names[j]} + {names[j]})")
         elif e == "constant":
             text, cs = draw(st.sampled_from(CONSTANT_TERMS))
             conds += cs
@@ -459,7 +558,7 @@ def quadratic_cases(draw) -> Case:
             left, right = draw(st.sampled_from(PIECES))
             pieces.append((L, left.format(L=L, w=w), right.format(L=L, w=w)))
     label = f"quadratic grad={grad_mode} hess={hess_mode} extra={extra}"
-    spec = _assemble(terms, conds, pieces, n, label, draw(st.booleans()))
+    spec = _assemble(terms, conds, pieces, n, label, draw(st.booleans()), tuple(zeros))
     return Case(spec, queries, label)
 
 

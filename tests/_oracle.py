@@ -22,6 +22,7 @@ saddlecheck answers with its own code paths.
 
 from __future__ import annotations
 
+import decimal
 import itertools
 import math
 from dataclasses import dataclass, field
@@ -53,6 +54,12 @@ def held(v: object) -> Fraction:
         return Fraction(v.strip())
     if isinstance(v, sympy.Rational):
         return Fraction(int(v.p), int(v.q))
+    if isinstance(v, decimal.Decimal):
+        return Fraction(v)  # exact
+    if isinstance(v, (sympy.Float, mpmath.mpf)):
+        sign, man, exp, _ = v._mpf_  # the binary value, exactly
+        q = Fraction(int(man)) * Fraction(2) ** int(exp)
+        return -q if sign else q
     raise TypeError(f"oracle cannot read {type(v).__name__}")
 
 
@@ -249,7 +256,13 @@ def expr_conds(e: sympy.Expr) -> list[Cond]:
 
 
 def _subs(e: sympy.Expr, syms, x) -> sympy.Expr:
-    return e.xreplace({s: rat(v) for s, v in zip(syms, x, strict=False)})
+    """``e`` at ``x`` as SymPy evaluates it (``exp(0) = 1`` exactly); on SymPy's own
+    failures (e.g. factoring a 400-digit radicand raises ``ValueError``) the
+    unevaluated expression, so the caller falls back to mpmath."""
+    try:
+        return e.xreplace({s: rat(v) for s, v in zip(syms, x, strict=False)})
+    except (ValueError, RecursionError):
+        return sympy.Symbol("unevaluated")
 
 
 def _mp_eval(e: sympy.Expr, syms, x, dps: int) -> mpmath.mpf | mpmath.mpc:

@@ -36,7 +36,7 @@ import mpmath
 import numpy as np
 import pytest
 import sympy
-from _fuzz_boxes import BoxCase, CriticalCase, box_cases, classify, critical_cases
+from _fuzz_boxes import BoxCase, CriticalCase, allowed_kinds, box_cases, critical_cases
 from _fuzz_objectives import (
     Case,
     MatrixCase,
@@ -212,6 +212,11 @@ PINNED = [
     pin("exp(log(x))**2", ["-1/1000"], 1, 1, [("pos", "x")]),
     pin("sqrt(x)**4", ["-1/1000"], 1, 1, [("pos", "x")]),
     pin("(x/x)*y**2", [0, 0], 1, 1, [("nonzero", "x")]),
+    # found by this fuzzer: a SymPy Float coordinate crashes the reader
+    pin("x**2/2", [sympy.Float("1.5", 40)], 1, 1),
+    pin("x**2/2", [1], sympy.Float("0.5", 30), 1),
+    # found by this fuzzer: the checker rejects an honest certificate (atan(1/2) + atan(1/3))
+    pin("x**2 + (atan(1/2) + atan(1/3))*x", [0], "1/10", 1),
     # found by this fuzzer: an honest certificate of a Piecewise objective does not verify
     pin(
         "x**2 + Piecewise((x, x < -1), (0, True))",
@@ -316,6 +321,9 @@ ONE_PLUS = LD(1) + LD(2) ** -60
 @fuzz_settings(600)
 @given(matrix_cases())
 @example(_pinned_matrix([[ONE_PLUS, 0], [0, ONE_PLUS]], np.longdouble))
+@example(MatrixCase([MatrixInput("mixed", [[sympy.Float("1.5", 40), 0], [0, 2]],
+                                 [[Fraction(3, 2), Fraction(0)], [Fraction(0), Fraction(2)]],
+                                 [Fraction(3, 2), Fraction(2)])]))  # fmt: skip
 def test_lambda_min_enclosure_contains_lambda_min(case):
     check_matrix(case)
 
@@ -454,6 +462,7 @@ def _pinned_critical(text, box, points) -> CriticalCase:
     )
 )
 @example(_pinned_critical("x**2 + x**3", [(-2, 2)], [(0,), ("-2/3",)]))
+@example(_pinned_critical("cos(x) + cos(y)", [(-2, 2), (-2, 2)], [(0, 0)]))
 def test_critical_points_are_critical_and_classified(case):
     check_critical(case)
 
@@ -479,8 +488,11 @@ def check_critical(case: CriticalCase) -> None:
             n_u = sum(1 for p, _ in case.points if _in(p, cp.uniqueness_box))
             assert n_u == 1, f"'unique' box {cp.uniqueness_box} holds {n_u} points [{where}]"
         if cp.kind != "degenerate":
-            kinds = {classify(H) for _, H in inside}
-            assert kinds == {cp.kind}, f"kind {cp.kind!r}, true kinds {kinds} [{where}]"
+            for p, H in inside:
+                ok = allowed_kinds(H)
+                assert cp.kind in ok, (
+                    f"kind {cp.kind!r} at {p}, whose Hessian allows {ok} [{where}]"
+                )
     if res.complete:
         regions = [cp.enclosure for cp in res.points] + list(res.unresolved)
         for p, _ in in_box:
