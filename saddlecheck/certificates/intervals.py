@@ -157,15 +157,16 @@ def _lambdified(syms: tuple, e: sympy.Expr):
 def _raw_q(raw: tuple, *, up: bool) -> Fraction:
     """A rational on the outer side (``up``: ``>=``) of a raw mpmath ``(sign, man, exp, bc)``.
 
-    Exact, except that magnitudes below ``2^-2^17`` become ``0`` or ``+-2^-2^17`` (outward),
-    and magnitudes beyond ``2^(2^22)`` cannot be checked (no certificate stores them).
+    Exact, except that magnitudes below ``2^-2^22`` become ``0`` or ``+-2^-2^22``
+    (outward), and magnitudes beyond ``2^(2^22)`` cannot be checked: no
+    certificate stores numbers that far out (the producer stops at ``2^(2^20)``).
     """
     sign, man, exp, bc = raw  # (mpf.man_exp drops the sign)
     exp, top = int(exp), int(exp) + int(bc)
     if top > 1 << 22:
         raise _CannotCheck
-    if man and top < -(1 << 17):
-        tiny = Fraction(1, 2 ** (1 << 17))
+    if man and top < -(1 << 22):
+        tiny = Fraction(1, 2 ** (1 << 22))
         return (tiny if up else Fraction(0)) if not sign else (Fraction(0) if up else -tiny)
     man = -man if sign else man
     return Fraction(int(man) * 2**exp) if exp >= 0 else Fraction(int(man), 2**-exp)
