@@ -117,7 +117,10 @@ class SymMatrix:
 
 
 def _bad_entry(i: int, j: int, value: object, why: str) -> InputError:
-    text = repr(value)
+    try:
+        text = repr(value)
+    except ValueError:  # an integer beyond Python's 4,300-digit str() limit
+        text = f"<a {type(value).__name__} too long to print>"
     text = text if len(text) <= 60 else text[:57] + "..."
     return InputError(
         f"matrix entry [{i}][{j}]={text} {why}; pass finite real numbers "
