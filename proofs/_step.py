@@ -33,7 +33,7 @@ class Step:
         statement: the claim, in the paper's symbols.
         method: one of :data:`METHODS`.
         status: one of :data:`STATUSES`.
-        assumptions: what the check takes as given (hypotheses, cited lemmas).
+        assumptions: what the check takes as given (hypotheses, textbook facts, other steps).
         detail: the domain for interval steps, the counterexample for refuted
             steps, the reason for open steps, the reduction used otherwise.
 
