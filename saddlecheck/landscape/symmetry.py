@@ -1,0 +1,124 @@
+"""Declared symmetries of ``f``, verified symbolically, and the box they let a covering skip.
+
+A symmetry is a signed permutation of the variables, ``sigma(x)_i = s_i x_{p(i)}``
+with ``s_i = +-1``, declared as a mapping ``{"x": "-x", "y": "z", "z": "y"}``
+(variables not named are fixed). It is an isometry, so when ``f(sigma x) = f(x)``
+for all ``x`` (checked exactly: the difference expands to 0):
+
+* ``grad f(sigma x) = sigma grad f(x)`` and ``Hess f(sigma x) = sigma Hess f(x) sigma^T``,
+  so ``||grad f||`` and ``lambda_min`` agree at ``x`` and ``sigma x``;
+* ``sigma`` maps local minima to local minima, so ``dist(sigma x, minima) =
+  dist(x, minima)``.
+
+Each of the three strict-saddle conditions therefore holds at ``sigma x`` iff it
+holds at ``x``. If ``sigma`` negates variable ``k`` (``sigma(x)_k = -x_k``) and
+maps the box onto itself, the box is the union of its half ``x_k >= 0`` and
+that half's image, so proving the conditions on the half proves them on the
+box (:func:`fundamental_box`). Several symmetries halve the box again when
+each one also keeps the halves already chosen (it fixes their variables).
+The distance condition uses the set of *all* local minima of ``f``
+(invariant); a caller's own set of minima (``minima=``) must be invariant
+too, which cannot be checked here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from fractions import Fraction
+
+import sympy
+
+from saddlecheck._validation import InputError
+from saddlecheck.box import Box, check_box
+from saddlecheck.objective import Objective
+
+__all__ = ["fundamental_box", "verify_symmetry"]
+
+
+def _parse(obj: Objective, sym: object) -> tuple[tuple[int, int], ...]:
+    """``((sign, source index), ...)`` per variable: ``sigma(x)_i = sign * x_source``."""
+    if not isinstance(sym, Mapping):
+        raise InputError(
+            f"symmetry={sym!r} must be a mapping of variables to +-variables, e.g. "
+            "{'x': '-x'} or {'x': 'y', 'y': 'x'}"
+        )
+    names = obj.variable_names
+    out = [(1, i) for i in range(len(names))]
+    for key, value in sym.items():
+        k, v = str(key).strip(), str(value).replace(" ", "")
+        sign = -1 if v.startswith("-") else 1
+        v = v.lstrip("+-")
+        if k not in names or v not in names:
+            raise InputError(
+                f"symmetry={sym!r}: {k!r} -> {value!r} names a variable f does not have "
+                f"(variables: {', '.join(names)})"
+            )
+        out[names.index(k)] = (sign, names.index(v))
+    if sorted(src for _, src in out) != list(range(len(names))):
+        raise InputError(f"symmetry={sym!r} is not a signed permutation of the variables")
+    return tuple(out)
+
+
+def verify_symmetry(obj: Objective, sym: object) -> tuple[tuple[int, int], ...]:
+    """Check ``f(sigma x) = f(x)`` exactly; return ``sigma`` as ``((sign, source), ...)``.
+
+    Raises:
+        InputError: not a signed permutation, unknown variables, or ``f`` not
+            invariant (or invariance not provable by expansion/simplification).
+
+    Examples:
+        >>> verify_symmetry(Objective("x**4/4 - x**2/2 + y**2/2"), {"y": "-y"})
+        ((1, 0), (-1, 1))
+    """
+    sigma = _parse(obj, sym)
+    xs = obj.variables
+    moved = obj.expr.xreplace({xs[i]: s * xs[src] for i, (s, src) in enumerate(sigma)})
+    diff = sympy.expand(moved - obj.expr)
+    if diff != 0 and sympy.simplify(diff) != 0:
+        raise InputError(
+            f"symmetry={sym!r} does not hold: f(sigma x) - f(x) = {sympy.sstr(diff)[:200]} "
+            "is not 0; drop or correct the declaration"
+        )
+    return sigma
+
+
+def fundamental_box(
+    obj: Objective, box: object, symmetries: Sequence[object]
+) -> tuple[Box, list[str]]:
+    """A sub-box of ``box`` whose images under the verified symmetries cover ``box``.
+
+    Returns:
+        ``(reduced box, notes)``: one note per symmetry used or skipped.
+
+    Raises:
+        InputError: a symmetry that does not hold (see :func:`verify_symmetry`),
+            or a box of the wrong dimension.
+
+    Examples:
+        >>> obj = Objective("x**4/4 - x**2/2 + y**2/2")
+        >>> fundamental_box(obj, Box([(-2, 2), (-2, 2)]), [{"x": "-x"}, {"y": "-y"}])[0]
+        Box([(0, 2), (0, 2)])
+    """
+    box = check_box(box, obj.dim)
+    if isinstance(symmetries, (Mapping, str, bytes)):
+        symmetries = [symmetries]
+    iv = list(box.intervals)
+    halved: set[int] = set()
+    notes = []
+    for sym in symmetries:
+        sigma = verify_symmetry(obj, sym)
+        maps_box = all(
+            ((-iv[src][1], -iv[src][0]) if s < 0 else iv[src]) == iv[i]
+            for i, (s, src) in enumerate(sigma)
+        )  # sigma(box) = box: the range of s * x_src is the range of x_i
+        keeps = all(sigma[k] == (1, k) for k in halved)
+        neg = [k for k, (s, src) in enumerate(sigma) if s < 0 and src == k and k not in halved]
+        if not (maps_box and keeps and neg):
+            notes.append(f"{sym!r}: verified, not used (it must map the box onto itself, "
+                         "negate a variable and fix the variables already halved)")  # fmt: skip
+            continue
+        k = neg[0]
+        iv[k] = (Fraction(0), iv[k][1])
+        halved.add(k)
+        notes.append(f"{sym!r}: verified; covering {obj.variable_names[k]} >= 0 only")
+    return Box(iv), notes
