@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 import flint
@@ -40,6 +40,11 @@ class Params:
     minima: tuple[Box, ...]  # proved local minima (boxes containing one each)
     candidates: tuple[Box, ...]  # boxes containing every local minimum near the box
     distance: Callable | None  # the caller's bound(s)
+    # boxes of a non-isolated critical set (a curve of critical points): float bounds
+    # rounded outward, and the width below which a box touching one stays undecided
+    stuck_lo: np.ndarray | None = field(default=None, compare=False)
+    stuck_hi: np.ndarray | None = field(default=None, compare=False)
+    stuck_width: float = 0.0
 
 
 def _down(a: flint.arb) -> float:
@@ -173,6 +178,23 @@ def step(obj: Objective, p: Params, box: Box) -> tuple:
     found = _probe(obj, p, box)
     if found is not None:
         return ("counterexample", found[1], found[0])
+    if _on_continuum(p, box):
+        return ("undecided", "continuum")
     if box.max_width() <= p.min_width:
         return ("undecided",)
     return ("split",)
+
+
+def _on_continuum(p: Params, box: Box) -> bool:
+    """``box`` is no wider than the boxes of a non-isolated critical set and touches one.
+
+    Near a curve of critical points none of whose points is a proved minimum,
+    ``||grad f||`` is small and ``lambda_min`` near 0: bisecting further
+    cannot decide such a box (floats rounded outward: at worst a box is left
+    undecided, which is always allowed).
+    """
+    if p.stuck_lo is None or float(box.max_width()) > p.stuck_width:
+        return False
+    lo = np.array([float_down(v) for v in box.lower])
+    hi = np.array([float_up(v) for v in box.upper])
+    return bool(np.any(np.all((p.stuck_lo <= hi) & (lo <= p.stuck_hi), axis=1)))

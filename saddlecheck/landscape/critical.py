@@ -244,7 +244,7 @@ def critical_points(
             regions.append(_open_region(members, True, why))
             status = "time limit"
             continue
-        _add_cluster(settle_cluster(obj, members, mw), box, points, regions, zeros)
+        _add_cluster(settle_cluster(obj, members, mw), members, box, points, regions, zeros)
     for group in _bnb.clusters(leftover):
         members = [leftover[i] for i in group]
         why = "time limit" if status == "time limit" else f"max_boxes={max_boxes}"
@@ -263,7 +263,7 @@ def critical_points(
 def _open_region(members: list[Box], examined: bool, reason: str) -> UnresolvedRegion:
     """A region about which nothing is proved (not examined, or not analysed)."""
     return UnresolvedRegion(_bnb.hull(members), len(members), (-inf, inf), None, None,
-                            examined, reason)  # fmt: skip
+                            examined, reason, tuple(members))  # fmt: skip
 
 
 class _Zeros:
@@ -390,7 +390,8 @@ def _point(z: kr.Zero, box: Box) -> CriticalPoint:
     return CriticalPoint(z.E, z.kind, z.lam, True, z.V, is_min, reason, exact)
 
 
-def _add_cluster(c: Cluster, box: Box, points: list, regions: list, zeros: list) -> None:
+def _add_cluster(c: Cluster, members: list[Box], box: Box, points: list, regions: list,
+                 zeros: list) -> None:  # fmt: skip
     """A settled cluster becomes a proved point, a region, or both (never a duplicate point)."""
     if c.point is not None and any(z.V.contains(c.point) for z in zeros):
         if c.isolated:
@@ -408,5 +409,5 @@ def _add_cluster(c: Cluster, box: Box, points: list, regions: list, zeros: list)
         return  # the only critical point of the cluster lies outside the box
     regions.append(
         UnresolvedRegion(c.hull, c.size, c.lam, c.is_min, False if c.non_isolated else None,
-                         True, c.reason)
+                         True, c.reason, tuple(members))
     )  # fmt: skip

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 from saddlecheck.box import Box
@@ -79,6 +79,7 @@ class UnresolvedRegion:
             it), ``None`` otherwise.
         examined: ``False`` for boxes never examined (budget or time ran out).
         reason: what is known, in words.
+        members: the boxes of the region (their hull is ``enclosure``).
     """
 
     enclosure: Box
@@ -88,6 +89,7 @@ class UnresolvedRegion:
     isolated: bool | None
     examined: bool
     reason: str
+    members: tuple[Box, ...] = field(default=(), repr=False, compare=False)
 
     def to_dict(self) -> dict:
         return {

@@ -41,7 +41,10 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+import numpy as np
+
 from saddlecheck._validation import InputError, check_int, check_positive
+from saddlecheck.arith.rounding import float_down, float_up
 from saddlecheck.box import Box, check_box
 from saddlecheck.landscape import bnb as _bnb
 from saddlecheck.landscape import covering as _cov
@@ -251,8 +254,13 @@ def check_strict_saddle(
                 f"the minima search needs f on the box enlarged by zeta, {big}: {exc}; "
                 "pass minima= (a distance bound) or a smaller zeta"
             ) from None
-        params = _cov.Params(th, ga, ze, mw, tuple(search.minima()),
-                         tuple(search.minimum_candidates()), None)  # fmt: skip
+        stuck = [b for r in search.non_isolated() for b in r.members]
+        params = _cov.Params(
+            th, ga, ze, mw, tuple(search.minima()), tuple(search.minimum_candidates()), None,
+            np.array([[float_down(v) for v in b.lower] for b in stuck]) if stuck else None,
+            np.array([[float_up(v) for v in b.upper] for b in stuck]) if stuck else None,
+            float_up(cp_width),
+        )  # fmt: skip
         source = (
             f"{len(params.minima)} proved local minima of critical_points on {big} "
             f"({'complete' if search.complete else 'INCOMPLETE: ' + search.status} search; "
@@ -272,6 +280,7 @@ def check_strict_saddle(
     )  # fmt: skip
     found: tuple[Box, dict] | None = (quick.box, quick.evidence) if quick.proved else None
     timed_out = False
+    continuum = pruned = 0  # boxes undecided beside a non-isolated critical set / pruned
     while queue and processed < max_boxes and found is None:
         if deadline is not None and time.monotonic() > deadline:
             timed_out = True
@@ -297,6 +306,10 @@ def check_strict_saddle(
                     found = (res[2], res[1])
             elif tag == "undecided":
                 undecided.append(b)
+                continuum += len(res) > 1
+            elif continuum and _cannot_fail(params, b):
+                undecided.append(b)  # True is out of reach, and no counterexample lies in b
+                pruned += 1
             else:
                 queue.extend(b.bisect())
     counts = {c: sum(1 for leaf in leaves if leaf.condition == c) for c in CONDITIONS}
@@ -321,7 +334,7 @@ def check_strict_saddle(
         if undecided:
             holds = None
             reason = _undecided_reason(undecided_out, at_width, timed_out, mw, max_boxes,
-                                       time_limit, search)  # fmt: skip
+                                       time_limit, search, (continuum, pruned))  # fmt: skip
         else:
             holds = True
             reason = (
@@ -349,6 +362,29 @@ def check_strict_saddle(
     )  # fmt: skip
 
 
+def _cannot_fail(p: _cov.Params, box: Box) -> bool:
+    """No counterexample can be proved in ``box``: all of it is within ``zeta`` of one candidate.
+
+    A counterexample needs distance ``> zeta`` from every box ``m`` that may
+    hold a local minimum; ``sup_{x in box} dist(x, m) <= zeta`` (``dist`` to
+    the box ``m``) for one candidate rules that out. Used once the verdict
+    cannot be ``True`` any more (a box beside a non-isolated critical set is
+    undecided), on boxes no wider than that set's boxes.
+    """
+    if p.stuck_lo is None or float(box.max_width()) > p.stuck_width:
+        return False
+    z2 = p.zeta * p.zeta
+    for m in p.candidates:
+        far = sum(
+            (max(Fraction(0), ml - xl, xh - mh) ** 2
+             for (xl, xh), (ml, mh) in zip(box.intervals, m.intervals, strict=True)),
+            Fraction(0),
+        )  # fmt: skip
+        if far <= z2:
+            return True
+    return False
+
+
 def _settled(box: Box, leaves: list[Leaf]) -> float:
     """The share of ``box``'s volume covered by decided leaves (floats: for progress only)."""
     axes = [i for i, w in enumerate(box.widths) if w > 0]
@@ -365,13 +401,16 @@ def _settled(box: Box, leaves: list[Leaf]) -> float:
 
 def _undecided_reason(undecided: tuple[Box, ...], at_width: int, timed_out: bool,
                       mw: Fraction, max_boxes: int, time_limit: object,
-                      search: CriticalPoints | None) -> str:  # fmt: skip
+                      search: CriticalPoints | None,
+                      stuck: tuple[int, int] = (0, 0)) -> str:  # fmt: skip
     """Why boxes are left undecided, and whether more budget can help."""
     n = len(undecided)
     if timed_out:
         why = f"the time limit ({time_limit} s) was reached"
     elif at_width < n:
         why = f"max_boxes={max_boxes} ran out ({n - at_width} boxes not examined)"
+    elif stuck[0]:
+        why = "they lie beside or near a non-isolated set of critical points"
     else:
         why = f"they reached min_width={float(mw):.3g}"
     reason = f"{n} boxes undecided: {why}"
@@ -384,6 +423,12 @@ def _undecided_reason(undecided: tuple[Box, ...], at_width: int, timed_out: bool
             "so raising the budget cannot settle them; pass minima= (a proved distance bound "
             "to the set of minima) instead"
         )
+        if stuck[0]:
+            reason += (
+                f" ({stuck[0]} boxes touching the set were left undecided at once, and "
+                f"{stuck[1]} boxes within zeta of it were not refined: no counterexample can "
+                "lie there and the verdict can no longer be True)"
+            )
     elif timed_out or at_width < n:
         reason += "; a larger time_limit or max_boxes may settle them"
     else:
