@@ -275,6 +275,10 @@ def _domain_status(d: dict, obj: object) -> tuple[bool | None, str]:
     """
     from saddlecheck._parsing import parse  # the safe formula reader (no eval of raw text)
 
+    # The list, texts included, must be the one the stored objective yields at x:
+    # no free text rides along (each entry is then re-proved below).
+    if d.get("domain", []) != [c.to_json() for c in obj.domain.at_point(tuple(d["x"])).checked]:
+        return None, "the certificate's domain list is not the one its objective yields at x"
     conds = [(c["kind"], parse(c["expr"]), c["reason"]) for c in d.get("domain", [])]
     conds += _own_conditions(obj.expr)
     prec = max(d["prec"], 53) + 40
