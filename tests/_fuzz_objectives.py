@@ -31,9 +31,13 @@ import flint
 import numpy as np
 import sympy
 from _oracle import Cond, Piece, Spec, expr_conds, held, truth
+from hypothesis import settings
 from hypothesis import strategies as st
 
 SYMS = sympy.symbols("x y z")
+# calls per generated case: doubled under long profiles (``thorough``: 1000 examples per
+# test), so that profile makes at least 100,000 checked calls (see README)
+FAN_OUT = 2 if settings.default.max_examples >= 500 else 1
 NAMES = ("x", "y", "z")
 
 
@@ -265,7 +269,14 @@ def matrix_cases(draw, max_n: int = 8) -> MatrixCase:
     n = draw(st.integers(1, max_n))
     D = draw(spectra(n))
     H = with_spectrum(draw(orthogonals(n)), D)
-    forms = draw(st.lists(st.sampled_from(MATRIX_FORMS), min_size=2, max_size=4, unique=True))
+    forms = draw(
+        st.lists(
+            st.sampled_from(MATRIX_FORMS),
+            min_size=2 * FAN_OUT,
+            max_size=min(4 * FAN_OUT, len(MATRIX_FORMS)),
+            unique=True,
+        )
+    )
     return MatrixCase([matrix_input(H, D, f) for f in forms])
 
 
@@ -384,10 +395,16 @@ def unit_vectors(draw, n: int) -> list[Fraction]:
     return draw(st.permutations(u))
 
 
-def _linear_form(draw, n: int, xq, delta: Fraction) -> tuple[str, list[int]]:
+def _linear_form(draw, n: int, xq, delta: Fraction) -> tuple[str, str]:
+    """``L = c.(x - xq) + delta`` and ``M = L - delta`` (which vanishes at ``xq``), as text.
+
+    A term ``M**3 * h(L)`` leaves the gradient and Hessian at ``xq`` unchanged
+    but brings the domain (or the piece boundary) of ``h`` with it.
+    """
     c = draw(st.lists(st.integers(-2, 2), min_size=n, max_size=n).filter(any))
     parts = [f"{ci}*({NAMES[i]} - {q_text(xq[i])})" for i, ci in enumerate(c) if ci]
-    return "(" + " + ".join(parts) + f" + {q_text(delta)})", c
+    M = "(" + " + ".join(parts) + ")"
+    return f"({M} + {q_text(delta)})", M
 
 
 @st.composite
@@ -437,6 +454,7 @@ def _assemble(
 
 
 OFF_EXPONENTS = st.sampled_from([1, 20, 52, 53, 60, 64, 100])
+FACTORS = [Fraction(1, 4), Fraction(1), Fraction(2)]
 
 
 def off_by(draw, q: Fraction, zero_ok: bool = False) -> Fraction:
@@ -485,11 +503,21 @@ def quadratic_cases(draw) -> Case:
         g = [draw(rationals(tiny=False)) for _ in range(n)]
     else:
         g = [r * u for u in draw(unit_vectors(n))]
-    eps_q = abs(draw(rationals())) or Fraction(1) if grad_mode in ("critical", "free") else r
+    if grad_mode == "free":  # sum |g_i| >= ||g|| > sum |g_i| / 4: factor 1 or 2 is True
+        eps_q = (sum(abs(v) for v in g) or Fraction(1)) * draw(st.sampled_from(FACTORS))
+    elif grad_mode == "critical":
+        eps_q = abs(draw(rationals())) or Fraction(1)
+    else:
+        eps_q = r
     lam = min(D)
-    rho_q = abs(draw(rationals(tiny=False))) if hess_mode == "free" else lam * lam / eps_q
+    if hess_mode != "free":
+        rho_q = lam * lam / eps_q
+    elif lam < 0:  # factor 1 or 2: lambda_min >= -sqrt(rho eps) holds; 1/4: it fails
+        rho_q = lam * lam / eps_q * draw(st.sampled_from(FACTORS))
+    else:
+        rho_q = abs(draw(rationals(tiny=False)))
     queries = []
-    for _ in range(draw(st.integers(2, 4))):
+    for _ in range(draw(st.integers(2 * FAN_OUT, 4 * FAN_OUT))):
         eq = eps_q if grad_mode != "off" else off_by(draw, eps_q)
         rq = rho_q if hess_mode != "off" else off_by(draw, rho_q, zero_ok=True)
         if hess_mode == "on":
@@ -528,16 +556,17 @@ def quadratic_cases(draw) -> Case:
             terms.append(f"{w}*({text.format(u=u)})")
             conds += [(k, c.format(u=u)) for k, c in cs]
         elif e == "domain":
-            L, _ = _linear_form(draw, n, xq, draw(deltas()))
+            L, M = _linear_form(draw, n, xq, draw(deltas()))
             text, cs = draw(st.sampled_from(DOMAIN_TERMS))
             conds += [(k, c.format(L=L)) for k, c in cs]
-            terms.append(f"{w}*({text.format(L=L)})")
+            flat = f"({M})**3*" if draw(st.booleans()) else ""
+            terms.append(f"{w}*{flat}({text.format(L=L)})")
         elif e == "tdomain":
-            L, _ = _linear_form(draw, n, xq, Fraction(0))
+            L, M = _linear_form(draw, n, xq, Fraction(0))
             p = q_text(near_pi(draw(st.sampled_from([3, 16, 30, 60])), draw(st.booleans())))
             text, cs = draw(st.sampled_from(TRANSCENDENTAL_DOMAIN_TERMS))
             conds += [(k, c.format(L=L, p=p)) for k, c in cs]
-            terms.append(f"{w}*({text.format(L=L, p=p)})")
+            terms.append(f"{w}*({M})**3*({text.format(L=L, p=p)})")
         elif e == "cpiece":  # a circle through x (or a hair off it) as the piece boundary
             ctr = [xq[i] + Fraction(draw(st.integers(-3, 3)), 2) for i in range(n)]
             r2 = sum((xq[i] - ctr[i]) ** 2 for i in range(n)) + draw(deltas())
@@ -554,9 +583,12 @@ def quadratic_cases(draw) -> Case:
             conds += cs
             terms.append(text)
         else:
-            L, _ = _linear_form(draw, n, xq, draw(deltas()))
-            left, right = draw(st.sampled_from(PIECES))
-            pieces.append((L, left.format(L=L, w=w), right.format(L=L, w=w)))
+            L, M = _linear_form(draw, n, xq, draw(deltas()))
+            if draw(st.booleans()):
+                left, right = draw(st.sampled_from(PIECES))
+                pieces.append((L, left.format(L=L, w=w), right.format(L=L, w=w)))
+            else:  # flat at x unless x is on the boundary (then a jump of 1)
+                pieces.append((L, f"{w}*({M})**3 + 1", f"({M})**4"))
     label = f"quadratic grad={grad_mode} hess={hess_mode} extra={extra}"
     spec = _assemble(terms, conds, pieces, n, label, draw(st.booleans()), tuple(zeros))
     return Case(spec, queries, label)

@@ -12,14 +12,21 @@ is used. The rules checked:
 * where ``f`` is not real and smooth near the point (outside the domain, on a
   piece boundary) the only outcomes are ``InputError`` or ``holds=None``;
 * ``lambda_min_enclosure`` contains the true ``lambda_min``;
-* ``smoothness`` on a box where ``f`` is not ``C^3`` raises ``InputError``, and
-  elsewhere its ``ell``/``rho`` are at least the oracle's values at sampled points;
+* ``smoothness`` and ``critical_points`` on a box where ``f`` is not ``C^3``
+  raise ``InputError``; elsewhere ``ell``/``rho`` are at least the oracle's
+  values at sampled points and ``ell_lower`` is attained at its witness;
+* an honest proved certificate passes ``verify_certificate``;
 * ``critical_points`` classifies only true critical points, correctly, and
   misses none when ``complete``;
 * nothing raises anything but ``InputError``, and nothing hangs.
 
 Budgets follow the Hypothesis profile (``budget(n)``: ``n`` examples under
-``ci``, 40 n under ``thorough``).
+``ci``, 40 n under ``thorough``, where each example also makes twice as many
+calls: ``_fuzz_objectives.FAN_OUT``). Measured on one core: ``ci`` checks about
+2,000 calls in about 45 s; ``thorough`` over 100,000. With
+``SOUNDNESS_FUZZ_REPORT=path`` the calls made are written to ``path`` as JSON.
+A failing explicit ``@example`` (the issue-11 reproductions) stops its test
+before generation, so while one fails the generated cases of that test do not run.
 """
 
 from __future__ import annotations
@@ -318,7 +325,7 @@ def _pinned_matrix(entries, dtype) -> MatrixCase:
 ONE_PLUS = LD(1) + LD(2) ** -60
 
 
-@fuzz_settings(600)
+@fuzz_settings(450)
 @given(matrix_cases())
 @example(_pinned_matrix([[ONE_PLUS, 0], [0, ONE_PLUS]], np.longdouble))
 @example(MatrixCase([MatrixInput("mixed", [[sympy.Float("1.5", 40), 0], [0, 2]],
