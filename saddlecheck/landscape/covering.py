@@ -11,6 +11,11 @@ For a box ``X`` (see :mod:`saddlecheck.landscape.strict_saddle` for the statemen
   enclosure (:func:`~saddlecheck.arith.symmetric.interval_lambda_min`), and
   ``inf_{x in X} dist(x, minima) > zeta`` against every box that may hold a
   local minimum, or the caller's lower bound.
+
+Also the driver's small judgements: :func:`cannot_fail` (no counterexample
+can be proved in a box near a candidate), :func:`settled` (progress) and
+:func:`undecided_reason` (why boxes are left undecided, and whether a larger
+budget can help).
 """
 
 from __future__ import annotations
@@ -198,3 +203,80 @@ def _on_continuum(p: Params, box: Box) -> bool:
     lo = np.array([float_down(v) for v in box.lower])
     hi = np.array([float_up(v) for v in box.upper])
     return bool(np.any(np.all((p.stuck_lo <= hi) & (lo <= p.stuck_hi), axis=1)))
+
+
+# -- what the driver reports -------------------------------------------------------
+
+
+def cannot_fail(p: Params, box: Box) -> bool:
+    """No counterexample can be proved in ``box``: all of it is within ``zeta`` of one candidate.
+
+    A counterexample needs distance ``> zeta`` from every box ``m`` that may
+    hold a local minimum; ``sup_{x in box} dist(x, m) <= zeta`` (``dist`` to
+    the box ``m``) for one candidate rules that out. Used once the verdict
+    cannot be ``True`` any more (a box beside a non-isolated critical set is
+    undecided), on boxes no wider than that set's boxes.
+    """
+    if p.stuck_lo is None or float(box.max_width()) > p.stuck_width:
+        return False
+    z2 = p.zeta * p.zeta
+    for m in p.candidates:
+        far = sum(
+            (max(Fraction(0), ml - xl, xh - mh) ** 2
+             for (xl, xh), (ml, mh) in zip(box.intervals, m.intervals, strict=True)),
+            Fraction(0),
+        )  # fmt: skip
+        if far <= z2:
+            return True
+    return False
+
+
+def settled(box: Box, leaves: list) -> float:
+    """The share of ``box``'s volume covered by decided leaves (floats: for progress only)."""
+    axes = [i for i, w in enumerate(box.widths) if w > 0]
+
+    def vol(b: Box) -> float:
+        v = 1.0
+        for i in axes:
+            v *= float(b.widths[i])
+        return v
+
+    total = vol(box) or 1.0
+    return min(1.0, sum(vol(leaf.box) for leaf in leaves) / total)
+
+
+def undecided_reason(undecided: tuple[Box, ...], at_width: int, timed_out: bool,
+                      mw: Fraction, max_boxes: int, time_limit: object,
+                      search: object,
+                      stuck: tuple[int, int] = (0, 0)) -> str:  # fmt: skip
+    """Why boxes are left undecided, and whether more budget can help."""
+    n = len(undecided)
+    if timed_out:
+        why = f"the time limit ({time_limit} s) was reached"
+    elif at_width < n:
+        why = f"max_boxes={max_boxes} ran out ({n - at_width} boxes not examined)"
+    elif stuck[0]:
+        why = "they lie beside or near a non-isolated set of critical points"
+    else:
+        why = f"they reached min_width={float(mw):.3g}"
+    reason = f"{n} boxes undecided: {why}"
+    continua = [] if search is None else search.non_isolated()
+    near = [r for r in continua if any(_bnb.touching(r.enclosure, b) for b in undecided)]
+    if near:
+        reason += (
+            f"; f has a non-isolated set of critical points ({len(near)} region(s), e.g. near "
+            f"{near[0].enclosure}) beside undecided boxes: its points are not isolated minima, "
+            "so raising the budget cannot settle them; pass minima= (a proved distance bound "
+            "to the set of minima) instead"
+        )
+        if stuck[0]:
+            reason += (
+                f" ({stuck[0]} boxes touching the set were left undecided at once, and "
+                f"{stuck[1]} boxes within zeta of it were not refined: no counterexample can "
+                "lie there and the verdict can no longer be True)"
+            )
+    elif timed_out or at_width < n:
+        reason += "; a larger time_limit or max_boxes may settle them"
+    else:
+        reason += "; a smaller min_width may settle them, or check them by hand"
+    return reason

@@ -29,6 +29,16 @@ and ``inf_{x in X} dist(x, minima) > zeta``, which needs *every* local minimum
 within ``zeta`` of the box: all entries of the (complete or not) critical-point
 search of the enlarged box that are not proved free of minima count, or the
 caller's lower bound.
+
+Every run ends within its budget: ``max_boxes`` boxes for the covering (and
+as many for the minima search) and ``time_limit`` seconds for the whole
+check; what is left is reported undecided with the reason (``status``). When
+the minima search finds a **non-isolated critical set** (a curve of minima,
+as for ``(a b - 1)^2``), boxes touching it are left undecided at once (no
+budget decides them: ``||grad f||`` is small, ``lambda_min`` near 0, and none
+of its points is a proved minimum), and once ``True`` is out of reach, boxes
+within ``zeta`` of a candidate are not refined further (no counterexample can
+be proved there); the reason says to pass ``minima=``.
 """
 
 from __future__ import annotations
@@ -295,7 +305,7 @@ def check_strict_saddle(
         if progress is not None:
             progress({"phase": "covering", "boxes": processed, "frontier": len(queue),
                       "leaves": len(leaves), "undecided": len(undecided),
-                      "settled_fraction": _settled(box, leaves),
+                      "settled_fraction": _cov.settled(box, leaves),
                       "elapsed": time.monotonic() - start})  # fmt: skip
         for b, res in zip(batch[: len(results)], results, strict=True):
             tag = res[0]
@@ -307,7 +317,7 @@ def check_strict_saddle(
             elif tag == "undecided":
                 undecided.append(b)
                 continuum += len(res) > 1
-            elif continuum and _cannot_fail(params, b):
+            elif continuum and _cov.cannot_fail(params, b):
                 undecided.append(b)  # True is out of reach, and no counterexample lies in b
                 pruned += 1
             else:
@@ -333,7 +343,7 @@ def check_strict_saddle(
         undecided_out = tuple(undecided)
         if undecided:
             holds = None
-            reason = _undecided_reason(undecided_out, at_width, timed_out, mw, max_boxes,
+            reason = _cov.undecided_reason(undecided_out, at_width, timed_out, mw, max_boxes,
                                        time_limit, search, (continuum, pruned))  # fmt: skip
         else:
             holds = True
@@ -360,77 +370,3 @@ def check_strict_saddle(
         {"min_width": str(mw), "max_boxes": max_boxes, "time_limit": time_limit},
         status, time.monotonic() - start,
     )  # fmt: skip
-
-
-def _cannot_fail(p: _cov.Params, box: Box) -> bool:
-    """No counterexample can be proved in ``box``: all of it is within ``zeta`` of one candidate.
-
-    A counterexample needs distance ``> zeta`` from every box ``m`` that may
-    hold a local minimum; ``sup_{x in box} dist(x, m) <= zeta`` (``dist`` to
-    the box ``m``) for one candidate rules that out. Used once the verdict
-    cannot be ``True`` any more (a box beside a non-isolated critical set is
-    undecided), on boxes no wider than that set's boxes.
-    """
-    if p.stuck_lo is None or float(box.max_width()) > p.stuck_width:
-        return False
-    z2 = p.zeta * p.zeta
-    for m in p.candidates:
-        far = sum(
-            (max(Fraction(0), ml - xl, xh - mh) ** 2
-             for (xl, xh), (ml, mh) in zip(box.intervals, m.intervals, strict=True)),
-            Fraction(0),
-        )  # fmt: skip
-        if far <= z2:
-            return True
-    return False
-
-
-def _settled(box: Box, leaves: list[Leaf]) -> float:
-    """The share of ``box``'s volume covered by decided leaves (floats: for progress only)."""
-    axes = [i for i, w in enumerate(box.widths) if w > 0]
-
-    def vol(b: Box) -> float:
-        v = 1.0
-        for i in axes:
-            v *= float(b.widths[i])
-        return v
-
-    total = vol(box) or 1.0
-    return min(1.0, sum(vol(leaf.box) for leaf in leaves) / total)
-
-
-def _undecided_reason(undecided: tuple[Box, ...], at_width: int, timed_out: bool,
-                      mw: Fraction, max_boxes: int, time_limit: object,
-                      search: CriticalPoints | None,
-                      stuck: tuple[int, int] = (0, 0)) -> str:  # fmt: skip
-    """Why boxes are left undecided, and whether more budget can help."""
-    n = len(undecided)
-    if timed_out:
-        why = f"the time limit ({time_limit} s) was reached"
-    elif at_width < n:
-        why = f"max_boxes={max_boxes} ran out ({n - at_width} boxes not examined)"
-    elif stuck[0]:
-        why = "they lie beside or near a non-isolated set of critical points"
-    else:
-        why = f"they reached min_width={float(mw):.3g}"
-    reason = f"{n} boxes undecided: {why}"
-    continua = [] if search is None else search.non_isolated()
-    near = [r for r in continua if any(_bnb.touching(r.enclosure, b) for b in undecided)]
-    if near:
-        reason += (
-            f"; f has a non-isolated set of critical points ({len(near)} region(s), e.g. near "
-            f"{near[0].enclosure}) beside undecided boxes: its points are not isolated minima, "
-            "so raising the budget cannot settle them; pass minima= (a proved distance bound "
-            "to the set of minima) instead"
-        )
-        if stuck[0]:
-            reason += (
-                f" ({stuck[0]} boxes touching the set were left undecided at once, and "
-                f"{stuck[1]} boxes within zeta of it were not refined: no counterexample can "
-                "lie there and the verdict can no longer be True)"
-            )
-    elif timed_out or at_width < n:
-        reason += "; a larger time_limit or max_boxes may settle them"
-    else:
-        reason += "; a smaller min_width may settle them, or check them by hand"
-    return reason
