@@ -11,9 +11,22 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 import sympy
-from _fuzz_objectives import NAMES, SYMS, parse, q_text
-from _oracle import Cond, Piece, Spec, charpoly, count_below, fq
+from _fuzz_objectives import NAMES, NUMBER_KINDS, SYMS, as_kind, parse, q_text
+from _oracle import Cond, Piece, Spec, charpoly, count_below, fq, held
 from hypothesis import strategies as st
+
+
+@st.composite
+def same_values(draw, box: list[tuple[Fraction, Fraction]]) -> list:
+    """The box ends as other number types that hold exactly the same values."""
+    out = []
+    for pair in box:
+        ends = []
+        for q in pair:
+            v = as_kind(q, draw(st.sampled_from(NUMBER_KINDS)))
+            ends.append(v if held(v) == q else q)
+        out.append(tuple(ends))
+    return out
 
 
 @dataclass
@@ -22,6 +35,7 @@ class BoxCase:
     box: list[tuple[Fraction, Fraction]]
     status: str  # "inside": f real and C^3 on a neighbourhood of the box; "outside": not
     note: str = ""
+    given_box: list | None = None  # the ends as passed (other number types, same values)
 
 
 # (text in L, ok(range of L over the box) -> bool)
@@ -119,7 +133,7 @@ def box_cases(draw, max_dim: int = 2) -> BoxCase:
         tuple(Piece(parse(g), parse(a), parse(b)) for g, a, b in pieces),
         text,
     )
-    return BoxCase(spec, box, status, text)
+    return BoxCase(spec, box, status, text, draw(same_values(box)))
 
 
 # ------------------------------------------------------------- critical points

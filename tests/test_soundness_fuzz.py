@@ -372,7 +372,7 @@ def _sample_points(box, k: int = 3):
     return [tuple(Fraction(v) for v in c) for c in corners] + [center, third][:k]
 
 
-def _box_settings_case(text, box, status, conds=()) -> BoxCase:
+def _box_settings_case(text, box, status, conds=(), given_box=None) -> BoxCase:
     spec = Spec(
         text,
         tuple(sorted(parse(text).free_symbols, key=lambda s: s.name)),
@@ -381,7 +381,8 @@ def _box_settings_case(text, box, status, conds=()) -> BoxCase:
         (),
         text,
     )
-    return BoxCase(spec, [(Fraction(a), Fraction(b)) for a, b in box], status, text)
+    exact = [(Fraction(a), Fraction(b)) for a, b in box]
+    return BoxCase(spec, exact, status, text, given_box)
 
 
 @fuzz_settings(40)
@@ -392,6 +393,9 @@ def _box_settings_case(text, box, status, conds=()) -> BoxCase:
     )
 )
 @example(_box_settings_case("exp(x)", [(0, 1000)], "inside"))
+@example(
+    _box_settings_case("x**4", [("1/2", 1)], "inside", given_box=[(sympy.Float("0.5", 30), 1)])
+)
 def test_smoothness_bounds_hold_or_refuse(case):
     check_smoothness(case)
 
@@ -402,13 +406,15 @@ def check_smoothness(case: BoxCase) -> None:
         return
     where = f"f = {case.note} on {case.box}"
     COUNTS["smoothness"] += 1
-    k = call("smoothness", sc.smoothness, obj, sc.Box(case.box), rel_gap=0.5, max_boxes=40)
+    box = call("Box", sc.Box, case.given_box or case.box)
+    assert box is not None and list(box.intervals) == case.box, f"box read as {box} [{where}]"
+    k = call("smoothness", sc.smoothness, obj, box, rel_gap=0.5, max_boxes=40)
     if case.status == "outside":
         assert k is None, (
             f"smoothness returned ell={k.ell}, rho={k.rho} where f is not C^3 [{where}]"
         )
         COUNTS["critical_points"] += 1
-        cps = call("critical_points", sc.critical_points, obj, sc.Box(case.box), max_boxes=64)
+        cps = call("critical_points", sc.critical_points, obj, box, max_boxes=64)
         assert cps is None, f"critical_points returned {cps!r} where f is not C^3 [{where}]"
         return
     if k is None:
