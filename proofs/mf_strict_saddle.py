@@ -7,9 +7,8 @@ sigma_r/3, sigma_r^(1/2)/3)``. Units: by homogeneity (``f_{s^2 M}(s U) = s^4
 f_M(U)``) take ``sigma_r = 1``; the constants are ``theta_c, gamma_c, zeta_c``.
 
 General ``d >= r`` (unconditional: both lemmas re-derived in ``proofs/_mf_lemmas.py``).
-``U* = V* R`` closest
-to ``U``, ``Delta = U - U*``, ``t = ||Delta||_F`` (so ``t > zeta_c`` off the
-neighbourhood), ``E = U U^T - M``:
+``U* = V* R`` closest to ``U``, ``Delta = U - U*``, ``t = ||Delta||_F`` (so
+``t > zeta_c`` off the neighbourhood), ``E = U U^T - M``:
 
     Hess[Delta, Delta] = ||Delta Delta^T||^2 - 3||E||^2 + 4<grad f, Delta>      (identity)
     ||E|| >= ||U* Delta^T + Delta U*^T|| - ||Delta Delta^T|| >= (sqrt 2 - t) t  (U*^T Delta sym.)

@@ -49,6 +49,10 @@ def test_the_three_steps_are_proved(strict_default, theorem_default):
     general = strict_default["mf_strict_saddle.general"]
     assert "mf_strict_saddle.L1" in general.assumptions
     assert all(s.method != "numeric" for s in strict_default.values())
+    # `saddlecheck proofs mf_strict_saddle` exits 0 iff all its steps (and the landscape
+    # instances, checked in test_proofs.py) are proved
+    assert all(s.status == "proved" for s in strict_default.values())
+    assert all(s.status == "proved" for s in theorem_default.values())
 
 
 PERTURBED = [
