@@ -196,3 +196,34 @@ def critical_cases(draw, max_dim: int = 2) -> CriticalCase:
     text = " + ".join(f"({t})" for t in terms)
     spec = Spec(text, SYMS[:n], parse(text), label=text)
     return CriticalCase(spec, box, points)
+
+
+def _rq(v) -> sympy.Rational:
+    return sympy.Rational(v.numerator, v.denominator)
+
+
+@st.composite
+def cubic_saddle_cases(draw) -> CriticalCase:
+    """``f = s u v (u + v - 1)``, ``u = (x - p)/t``, ``v = (y - q)/t`` (issue 11, item 4):
+    critical points at ``(u, v) = (0, 0), (1, 0), (0, 1)`` (strict saddles) and
+    ``(1/3, 1/3)`` (a minimum for ``s > 0``), on a box around some of them."""
+    p, q = (Fraction(draw(st.integers(-4, 4)), 2) for _ in range(2))
+    t = Fraction(draw(st.integers(1, 4)), draw(st.integers(1, 3)))
+    s = Fraction(draw(st.sampled_from([1, -1, 2, 3])), draw(st.integers(1, 3)))
+    x, y = SYMS[:2]
+    u, v = (x - _rq(p)) / _rq(t), (y - _rq(q)) / _rq(t)
+    f = _rq(s) * u * v * (u + v - 1)
+    hess = sympy.hessian(f, (x, y))
+    points = []
+    for a, b in [(0, 0), (1, 0), (0, 1), (Fraction(1, 3), Fraction(1, 3))]:
+        pt = (p + t * a, q + t * b)
+        H = hess.subs({x: _rq(pt[0]), y: _rq(pt[1])})
+        points.append((pt, [[Fraction(str(H[i, j])) for j in range(2)] for i in range(2)]))
+    lo = [
+        p - t * Fraction(draw(st.integers(0, 4)), 2),
+        q - t * Fraction(draw(st.integers(0, 4)), 2),
+    ]
+    box = [(lo[i], lo[i] + t * Fraction(draw(st.integers(1, 6)), 2)) for i in range(2)]
+    text = str(sympy.expand(f))
+    spec = Spec(text if draw(st.booleans()) else parse(text), SYMS[:2], parse(text), label=text)
+    return CriticalCase(spec, box, points)

@@ -207,6 +207,8 @@ def spectra(draw, n: int, *, scales: bool = True) -> list[Fraction]:
             D.append(D[-1])  # repeated
         else:
             D.append(D[-1] + (abs(D[-1]) or Fraction(1)) / 2**k)  # clustered
+    if scales and draw(st.integers(0, 5)) == 0:  # each eigenvalue its own scale
+        return [d * draw(_SCALE) for d in D]
     s = draw(_SCALE) if scales else Fraction(1)
     return [d * s for d in D]
 
@@ -266,9 +268,14 @@ def matrix_input(H: list[list[Fraction]], D: list[Fraction] | None, form: str) -
 
 @st.composite
 def matrix_cases(draw, max_n: int = 8) -> MatrixCase:
-    n = draw(st.integers(1, max_n))
+    """A matrix with known spectrum in 2-4 input forms; now and then a large one
+    (n = 16 or 30, exact forms only, whose spectrum needs no Sturm sequence)."""
+    big = max_n >= 8 and draw(st.integers(0, 40)) == 0
+    n = draw(st.sampled_from([16, 30])) if big else draw(st.integers(1, max_n))
     D = draw(spectra(n))
     H = with_spectrum(draw(orthogonals(n)), D)
+    if big:
+        return MatrixCase([matrix_input(H, D, draw(st.sampled_from(["fractions", "fmpq_mat"])))])
     forms = draw(
         st.lists(
             st.sampled_from(MATRIX_FORMS),

@@ -43,7 +43,14 @@ import mpmath
 import numpy as np
 import pytest
 import sympy
-from _fuzz_boxes import BoxCase, CriticalCase, allowed_kinds, box_cases, critical_cases
+from _fuzz_boxes import (
+    BoxCase,
+    CriticalCase,
+    allowed_kinds,
+    box_cases,
+    critical_cases,
+    cubic_saddle_cases,
+)
 from _fuzz_objectives import (
     Case,
     MatrixCase,
@@ -70,6 +77,7 @@ from _oracle import (
     truth,
 )
 from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 import saddlecheck as sc
 
@@ -468,7 +476,7 @@ def _pinned_critical(text, box, points) -> CriticalCase:
 
 
 @fuzz_settings(30)
-@given(critical_cases())
+@given(st.one_of(critical_cases(), cubic_saddle_cases()))
 @example(
     _pinned_critical(
         "x*y*(x + y - 1)", [(-2, 2), (-2, 2)], [(0, 0), (1, 0), (0, 1), ("1/3", "1/3")]
