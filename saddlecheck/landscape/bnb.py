@@ -78,8 +78,10 @@ def round_down(q: Fraction, bits: int = 64, quantum: Fraction | None = None) -> 
     if quantum is not None and quantum > 0:
         kq = quantum.numerator.bit_length() - quantum.denominator.bit_length() - 1
         k = max(k, kq)  # 2**kq <= quantum
-    step = Fraction(2) ** k
-    return math.floor(q / step) * step
+    n, d = q.numerator, q.denominator  # floor(q / 2**k) * 2**k in integers
+    if k >= 0:
+        return Fraction((n // (d << k)) << k)
+    return Fraction((n << -k) // d, 1 << -k)
 
 
 def round_up(q: Fraction, bits: int = 64, quantum: Fraction | None = None) -> Fraction:

@@ -287,13 +287,14 @@ class _Zeros:
     def known(self, b: Box) -> bool:
         """``b`` lies in a box whose only critical point is a listed zero.
 
-        A float pre-test (covered boxes rounded outward, ``b`` inward) cannot
-        miss a containment; each candidate is confirmed exactly.
+        A float pre-test (covered boxes rounded outward, ``b`` to nearest: a
+        monotone rounding keeps ``lo <= b_lo`` and ``b_hi <= hi``) cannot miss a
+        containment; each candidate is confirmed exactly.
         """
         if not self.covered:
             return False
-        blo = np.array([float_up(lo) for lo in b.lower])
-        bhi = np.array([float_down(hi) for hi in b.upper])
+        blo = np.array([float(lo) for lo in b.lower])
+        bhi = np.array([float(hi) for hi in b.upper])
         cand = np.nonzero(np.all((self._lo <= blo) & (bhi <= self._hi), axis=1))[0]
         return any(self.covered[i].contains_box(b) for i in cand)
 
