@@ -613,3 +613,65 @@ def test_domain_entries_carry_no_free_text():
     d = json.loads(json.dumps(data))
     d["domain"] = d["domain"][1:]  # a condition dropped
     assert verify_certificate(resign(d)) is False
+
+
+FUNCS2 = ["exp(x)*cos(y) - x/2 + y**2", "log(1 + x**2 + y**2) - x*y", "sin(x)*sin(y) + x**2/4"]
+
+
+def _claims_true_2d(data: dict) -> bool:
+    """Every claim of a 2-D eps-SOSP certificate, at 1,300 digits (closed-form 2 x 2 lambda_min)."""
+    x, y = sympy.symbols("x y")
+    e = sympy.sympify(data["objective"], locals={"x": x, "y": y})
+    pt = [parse_q(t, "") for t in data["x"]]
+    with mpmath.workdps(1300):
+        args = [mpmath.mpf(q.numerator) / q.denominator for q in pt]
+        d1 = [sympy.lambdify((x, y), sympy.diff(e, v), "mpmath")(*args) for v in (x, y)]
+        h = [sympy.lambdify((x, y), sympy.diff(e, *vs), "mpmath")(*args)
+             for vs in ((x, x), (x, y), (y, y))]  # fmt: skip
+        g = mpmath.sqrt(d1[0] ** 2 + d1[1] ** 2)
+        lam = (h[0] + h[2]) / 2 - mpmath.sqrt(((h[0] - h[2]) / 2) ** 2 + h[1] ** 2)
+        tol = mpmath.mpf(10) ** -300 * (1 + abs(lam) + g)
+
+        def q(t: str):
+            r = parse_q(t, "")
+            return mpmath.mpf(r.numerator) / r.denominator
+
+        ev = data["evidence"]
+        ok = q(data["grad_norm"][0]) <= g + tol and g <= q(data["grad_norm"][1]) + tol
+        ok = ok and q(data["lambda_min"][0]) <= lam + tol and lam <= q(data["lambda_min"][1]) + tol
+        ok = ok and q(ev["lower"]["shift"]) <= lam + tol and lam <= q(ev["upper"]["bound"]) + tol
+        eps, rho = q(data["eps"]), q(data["rho"])
+        if data["holds"] is True:
+            ok = ok and g <= eps + tol and lam >= -mpmath.sqrt(rho * eps) - tol
+        elif data["holds"] is False:
+            ok = ok and (g >= eps - tol or lam <= -mpmath.sqrt(rho * eps) + tol)
+    return bool(ok)
+
+
+NUMERIC2 = [p for p in NUMERIC if p[0] != "x"] + [("x", 1), ("evidence", "upper", "v", 0)]
+
+
+@settings(max_examples=examples(30))
+@given(
+    f=st.sampled_from(FUNCS2),
+    x=st.lists(st.builds(_scaled, st.integers(-9, 9), st.integers(-3, 1)), min_size=2, max_size=2),
+    path=st.sampled_from(NUMERIC2),
+    rel=st.sampled_from([Fraction(1, 2**k) for k in (1, 20, 52, 60, 200)]),
+    sign=st.sampled_from([1, -1]),
+)
+def test_forged_numbers_in_two_dimensions_verify_only_when_true(f, x, path, rel, sign):
+    c = certify_sosp(f, x, eps=Fraction(1, 10**3), rho=1)
+    data = json.loads(c.to_json())
+    assert verify_certificate(c.to_json()) is True and _claims_true_2d(data)
+    node = data
+    for k in path[:-1]:
+        if k not in node if isinstance(node, dict) else k >= len(node):
+            return  # (no witness vector in this certificate)
+        node = node[k]
+    if path[-1] not in node if isinstance(node, dict) else path[-1] >= len(node):
+        return
+    old = parse_q(node[path[-1]], "")
+    node[path[-1]] = qstr(old + sign * (abs(old) * rel if old else rel))
+    if not rejected(resign(data)):
+        note(f"accepted forgery {path}")
+        assert _claims_true_2d(data), path
