@@ -245,7 +245,7 @@ def refine_ball(lam: Lam, obj: Objective, q: tuple, prec: int, t: Fraction | Non
             lam.low_kind, lam.s, lam.how = "pd", t, "interval-ldl"
 
 
-def _witnesses(M: list[list[Fraction]], max_dim: int = 60) -> list[tuple[Fraction, ...]]:
+def _witnesses(M: list[list[Fraction]], max_dim: int = 30) -> list[tuple[Fraction, ...]]:
     """Candidate eigenvectors for ``lambda_min`` of an exact matrix of any dynamic range.
 
     From :func:`enclose_lambda_min`, and from ``mpmath.eigsy`` at a precision
@@ -261,7 +261,10 @@ def _witnesses(M: list[list[Fraction]], max_dim: int = 60) -> list[tuple[Fractio
         bits = min(max(sizes) - min(sizes) + 128, 8192)
         with mpmath.workprec(bits):
             A = mpmath.matrix([[mpmath.mpf(q.numerator) / q.denominator for q in row] for row in M])
-            E, Q = mpmath.eigsy(A)
+            try:
+                E, Q = mpmath.eigsy(A)
+            except (ValueError, ZeroDivisionError):  # no convergence: no candidate from here
+                return [v for v in out if any(v)]
             k = min(range(n), key=lambda i: E[i])
             v = [Q[i, k] for i in range(n)]
             top = max(abs(c) for c in v)
