@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 import sympy
-from _fuzz_objectives import NAMES, NUMBER_KINDS, SYMS, as_kind, parse, q_text
+from _fuzz_numbers import NUMBER_KINDS, as_kind
+from _fuzz_objectives import NAMES, SYMS, parse, q_text
 from _oracle import Cond, Piece, Spec, charpoly, count_below, fq, held
 from hypothesis import strategies as st
 

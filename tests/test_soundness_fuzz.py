@@ -1,6 +1,7 @@
 """Soundness fuzzer (issue 11): no proved verdict that an independent oracle refutes.
 
-Generators (tests/_fuzz_objectives.py, tests/_fuzz_boxes.py) build objectives
+Generators (tests/_fuzz_numbers.py, _fuzz_matrices.py, _fuzz_objectives.py,
+_fuzz_boxes.py) build numbers, matrices and objectives
 with exactly known answers or domain conditions; the oracle (tests/_oracle.py)
 decides with SymPy exact arithmetic, Sturm counting, or mpmath at 200/300
 digits with its own domain checks, and abstains otherwise. Only the public API
@@ -22,7 +23,7 @@ is used. The rules checked:
 
 Budgets follow the Hypothesis profile (``budget(n)``: ``n`` examples under
 ``ci``, 40 n under ``thorough``, where each example also makes twice as many
-calls: ``_fuzz_objectives.FAN_OUT``). Measured on one core (with generated
+calls: ``_fuzz_numbers.FAN_OUT``). Measured on one core (with generated
 cases only): ``ci`` about 3,000 checked calls in about 30 s (20 s of CPU);
 ``thorough`` about 200,000 (extrapolated from a 1/20 sample: about 20 min of CPU). With
 ``SOUNDNESS_FUZZ_REPORT=path`` the calls made are written to ``path`` as JSON.
@@ -52,16 +53,8 @@ from _fuzz_boxes import (
     critical_cases,
     cubic_saddle_cases,
 )
-from _fuzz_objectives import (
-    Case,
-    MatrixCase,
-    MatrixInput,
-    Query,
-    matrix_cases,
-    parse,
-    quadratic_cases,
-    random_tree_cases,
-)
+from _fuzz_matrices import MatrixCase, MatrixInput, matrix_cases
+from _fuzz_objectives import Case, Query, parse, quadratic_cases, random_tree_cases
 from _oracle import (
     Cond,
     Piece,
