@@ -53,3 +53,30 @@ def test_the_verdict_on_the_fundamental_box_is_the_verdict_on_the_box(gamma, hol
     assert full.holds is part.holds is holds
     if holds:
         assert part.boxes_processed < full.boxes_processed
+
+
+@pytest.mark.parametrize("gamma, holds", [("0.5", True), ("1.5", False)])
+def test_check_strict_saddle_with_symmetries_keeps_the_verdict(gamma, holds):
+    flips = [{"x": "-x"}, {"y": "-y"}]
+    full = check_strict_saddle(TOY, SQUARE, "0.3", gamma, "0.5")
+    rep = check_strict_saddle(TOY, SQUARE, "0.3", gamma, "0.5", symmetries=flips)
+    assert rep.holds is full.holds is holds and rep.box == SQUARE
+    if holds:
+        assert rep.boxes_processed < full.boxes_processed / 2
+        assert "images under the verified symmetries" in rep.reason
+        assert all(Box([(0, 2), (0, 2)]).contains_box(leaf.box) for leaf in rep.leaves)
+
+
+def test_check_strict_saddle_refuses_a_wrong_symmetry():
+    with pytest.raises(InputError, match="does not hold"):
+        check_strict_saddle(TOY, SQUARE, "0.3", "0.5", "0.5", symmetries=[{"x": "y", "y": "x"}])
+
+
+def test_matrix_factorization_with_u_to_minus_u_halves_the_covering():
+    mf = get("matrix-factorization", d=2, r=1)
+    flip = {v: f"-{v}" for v in mf.objective.variable_names}
+    args = (mf.objective, mf.box, "1/24", "1/3", "1/3")
+    full = check_strict_saddle(*args, minima=mf.minima_distance)
+    half = check_strict_saddle(*args, minima=mf.minima_distance, symmetries=[flip])
+    assert full.holds is half.holds is True
+    assert half.boxes_processed < full.boxes_processed

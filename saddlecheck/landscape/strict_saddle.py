@@ -46,7 +46,7 @@ from __future__ import annotations
 import json
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -60,6 +60,7 @@ from saddlecheck.landscape import bnb as _bnb
 from saddlecheck.landscape import covering as _cov
 from saddlecheck.landscape.counterexample import find_counterexample
 from saddlecheck.landscape.critical import CriticalPoints, critical_points
+from saddlecheck.landscape.symmetry import fundamental_box
 from saddlecheck.objective import Objective
 
 __all__ = ["Leaf", "StrictSaddleReport", "check_strict_saddle"]
@@ -181,6 +182,7 @@ def check_strict_saddle(
     executor: Executor | None = None,
     time_limit: object = None,
     progress: Callable[[dict], None] | None = None,
+    symmetries: Sequence[Mapping] = (),
 ) -> StrictSaddleReport:
     """Prove or disprove that ``f`` is ``(theta, gamma, zeta)``-strict saddle on ``box``.
 
@@ -212,6 +214,11 @@ def check_strict_saddle(
         progress: called now and then with a dict ``{"phase", "boxes",
             "frontier", "settled_fraction", "elapsed", ...}``; ``phase`` is
             ``"minima"`` (the critical-point search) or ``"covering"``.
+        symmetries: signed permutations of the variables under which ``f`` is
+            invariant, e.g. ``[{"x": "-x"}]``; each is verified exactly and
+            the covering is restricted to a fundamental box
+            (:func:`~saddlecheck.landscape.symmetry.fundamental_box`). With
+            ``minima=``, the caller's set of minima must be invariant too.
 
     Returns:
         :class:`StrictSaddleReport`; ``status`` is ``"complete"``,
@@ -221,7 +228,8 @@ def check_strict_saddle(
     Raises:
         InputError: ``theta``, ``gamma`` or ``zeta`` not ``> 0``, a box of the
             wrong dimension, a singularity or Piecewise boundary in the box (or
-            in the enlarged box, for the minima search), ``minima`` not callable.
+            in the enlarged box, for the minima search), ``minima`` not callable,
+            a declared symmetry that does not hold.
 
     Examples:
         >>> obj = Objective("x**4/4 - x**2/2 + y**2/2")
@@ -247,6 +255,7 @@ def check_strict_saddle(
     if minima is not None and not callable(minima):
         raise InputError(f"minima={minima!r} must be None or a function Box -> float")
     _bnb.check_evaluable(obj, box, f"check_strict_saddle on {box}")
+    cover, sym_notes = fundamental_box(obj, box, symmetries) if symmetries else (box, [])
     search = None
     if minima is None:
         big = box.enlarge(ze)
@@ -281,7 +290,7 @@ def check_strict_saddle(
         source = "the caller's distance bound (minima=)"
     leaves: list[Leaf] = []
     undecided: list[Box] = []
-    queue: deque[Box] = deque([box])
+    queue: deque[Box] = deque([cover])  # by the symmetries, covering `cover` covers `box`
     processed = 0
     # a proved point counterexample first (any dimension, no covering): False comes fast
     quick = find_counterexample(
@@ -305,7 +314,7 @@ def check_strict_saddle(
         if progress is not None:
             progress({"phase": "covering", "boxes": processed, "frontier": len(queue),
                       "leaves": len(leaves), "undecided": len(undecided),
-                      "settled_fraction": _cov.settled(box, leaves),
+                      "settled_fraction": _cov.settled(cover, leaves),
                       "elapsed": time.monotonic() - start})  # fmt: skip
         for b, res in zip(batch[: len(results)], results, strict=True):
             tag = res[0]
@@ -351,7 +360,9 @@ def check_strict_saddle(
                 "every point of the box satisfies ||grad f|| >= theta, "
                 "lambda_min(Hess f) <= -gamma, or lies within zeta of a "
                 + ("proved local minimum" if minima is None else "minimum (caller's bound)")
-            )
+                + (f" (covering {cover}; its images under the verified symmetries cover the box)"
+                   if cover != box else "")
+            )  # fmt: skip
     counts.setdefault("undecided", 0)
     if found is not None:
         status = "counterexample"
@@ -367,6 +378,7 @@ def check_strict_saddle(
         holds, reason, box, th, ga, ze, counts, tuple(leaves),
         None if found is None else found[0], None if found is None else found[1],
         undecided_out, processed, search, source,
-        {"min_width": str(mw), "max_boxes": max_boxes, "time_limit": time_limit},
+        {"min_width": str(mw), "max_boxes": max_boxes, "time_limit": time_limit,
+         **({"symmetries": sym_notes} if sym_notes else {})},
         status, time.monotonic() - start,
     )  # fmt: skip
