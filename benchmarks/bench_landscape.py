@@ -1,31 +1,41 @@
-"""Issue 5 speed: critical points and the strict-saddle checker.
+"""Issues 5 and 13: critical points, the strict-saddle checker, workers and counterexamples.
 
-Prints three tables:
+Prints four tables:
 
-1. the toy ``x^4/4 - x^2/2 + y^2/2`` on ``[-2, 2]^2`` (target: under 5 s) and
-   matrix factorization with ``d*r = 4`` (the recalled Lemma constants
-   ``(1/24, 1/3, 1/3)`` with ``sigma_r = 1``): boxes, total time and boxes per
-   second, serial (the baseline, same run) and with a 2-process
-   ``ProcessPoolExecutor`` (speed-up against the serial run; the reports must be
-   identical, and the script checks that they are);
-2. how the box count grows with the dimension for the ``d``-dimensional toy,
-   ``d = 2..5``, on ``[-2, 2]^d`` with ``(theta, gamma, zeta) = (0.3, 0.5, 0.5)``.
+1. the toy ``x^4/4 - x^2/2 + y^2/2`` on ``[-2, 2]^2`` and matrix factorization
+   ``(d, r) = (4, 1)`` (the recalled constants ``(1/24, 1/3, 1/3)``,
+   ``sigma_r = 1``): boxes, serial time, and a 2-process executor (the
+   reports must be identical; the script checks that they are);
+2. workers: matrix factorization ``(2, 2)`` with the recalled constants,
+   serial against 1 and 2 worker processes (``ProcessPoolExecutor``) and a
+   2-worker Dask ``LocalCluster``: time, speed-up against the serial run and
+   worker utilisation (seconds the workers spent inside chunks / (workers x
+   wall time of the whole check, start-up included));
+3. counterexamples: ``find_counterexample`` on matrix factorization with
+   ``d * r`` up to 50 and phase retrieval, with deliberately too-large
+   constants (``theta = sigma_r^(3/2)``) and with the recalled ones (there
+   must be none): building the objective, and the search + proof;
+4. how the box count grows with the dimension for the ``d``-dimensional toy.
 
-Times are single runs (the work is deterministic; the machine may be shared).
-The executor's first batch includes starting the workers and compiling the
-objective in each of them.
+Times are single runs (the work is deterministic; the machine may be shared:
+the load average is printed before and after).
 
 Run: ``.venv/bin/python benchmarks/bench_landscape.py [--quick]`` (``--quick``
-skips the d = r = 2 matrix factorization, which takes about a minute).
+skips the ``(2, 2)`` worker table, about two minutes, and the largest cases).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import sys
+import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 
+import numpy as np
+
+from saddlecheck.landscape.counterexample import MinimaPoints, find_counterexample
 from saddlecheck.landscape.critical import critical_points
 from saddlecheck.landscape.strict_saddle import check_strict_saddle
 from saddlecheck.problems import get
@@ -37,71 +47,161 @@ def timed(fn):
     return out, time.perf_counter() - t
 
 
-def cases(quick: bool):
+def _timed_call(fn, *args):
+    t = time.perf_counter()
+    out = fn(*args)
+    return out, time.perf_counter() - t
+
+
+class BusyMeter(Executor):
+    """Wraps an executor and adds up the seconds its workers spend inside the tasks."""
+
+    def __init__(self, inner: Executor, workers: int):
+        self.inner, self._max_workers, self.busy = inner, workers, 0.0
+        self._lock = threading.Lock()
+
+    def submit(self, fn, *args):
+        outer: Future = Future()
+
+        def done(f: Future) -> None:
+            if f.cancelled():
+                outer.cancel()
+            elif f.exception() is not None:
+                outer.set_exception(f.exception())
+            else:
+                result, seconds = f.result()
+                with self._lock:
+                    self.busy += seconds
+                outer.set_result(result)
+
+        self.inner.submit(_timed_call, fn, *args).add_done_callback(done)
+        return outer
+
+
+def load() -> str:
+    return f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} cores"
+
+
+def identical(a: str, b: str) -> bool:
+    da, db = json.loads(a), json.loads(b)
+    for d in (da, db):
+        d.pop("elapsed", None)
+    return da == db
+
+
+def mf_run(mf, executor):
+    return check_strict_saddle(mf.objective, mf.box, "1/24", "1/3", "1/3",
+                               minima=mf.minima_distance.bounds, max_boxes=400_000,
+                               executor=executor)  # fmt: skip
+
+
+def table_serial_vs_pool() -> None:
+    print("1. serial against a 2-process executor (reports identical)")
+    print(f"{'case':<36}{'verdict':>10}{'boxes':>9}{'serial (s)':>12}{'2 procs (s)':>13}"
+          f"{'speed-up':>10}")  # fmt: skip
     toy = get("toy")
-    yield "toy critical_points", toy.objective, toy.box, None
-    yield "toy strict saddle (0.3, 0.5, 0.5)", toy.objective, toy.box, ("0.3", "0.5", "0.5", None)
-    yield "toy strict saddle (0.3, 1.5, 0.5)", toy.objective, toy.box, ("0.3", "1.5", "0.5", None)
-    shapes = [(4, 1)] if quick else [(4, 1), (2, 2)]
+    mf = get("matrix-factorization", d=4, r=1)
+    cases = [
+        ("toy critical_points", lambda ex: critical_points(toy.objective, toy.box, executor=ex)),
+        ("toy strict saddle (0.3, 0.5, 0.5)", lambda ex: check_strict_saddle(
+            toy.objective, toy.box, "0.3", "0.5", "0.5", executor=ex)),
+        ("toy strict saddle (0.3, 1.5, 0.5)", lambda ex: check_strict_saddle(
+            toy.objective, toy.box, "0.3", "1.5", "0.5", executor=ex)),
+        ("MF d=4 r=1 recalled constants", lambda ex: mf_run(mf, ex)),
+    ]  # fmt: skip
+    with ProcessPoolExecutor(2) as ex:
+        for name, run in cases:
+            res, t1 = timed(lambda run=run: run(None))
+            par, t2 = timed(lambda run=run, ex=ex: run(ex))
+            assert identical(res.to_json(), par.to_json()), f"{name}: the executor changed it"
+            verdict = str(res.holds) if hasattr(res, "holds") else f"{len(res)} points"
+            print(f"{name:<36}{verdict:>10}{res.boxes_processed:>9}{t1:>12.2f}{t2:>13.2f}"
+                  f"{t1 / t2:>9.2f}x")  # fmt: skip
+
+
+def table_workers() -> None:
+    mf = get("matrix-factorization", d=2, r=2)
+    print("\n2. workers: matrix factorization (2, 2), recalled constants (1/24, 1/3, 1/3)")
+    print(f"{'engine':<28}{'verdict':>9}{'boxes':>9}{'time (s)':>10}{'speed-up':>10}"
+          f"{'utilisation':>13}   load")  # fmt: skip
+    serial, t0 = timed(lambda: mf_run(mf, None))
+    print(f"{'serial (no executor)':<28}{serial.holds!s:>9}{serial.boxes_processed:>9}"
+          f"{t0:>10.1f}{1:>9.2f}x{'':>13}   {load()}")  # fmt: skip
+
+    def engines():
+        for n in (1, 2):
+            with ProcessPoolExecutor(n) as pool:
+                yield f"{n} worker process{'es' if n > 1 else ''}", BusyMeter(pool, n)
+        try:
+            from dask.distributed import Client, LocalCluster
+        except ImportError:
+            return
+        with (LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cl,
+              Client(cl) as client):  # fmt: skip
+            yield "Dask LocalCluster, 2 workers", BusyMeter(client.get_executor(), 2)
+
+    for name, ex in engines():
+        rep, t = timed(lambda ex=ex: mf_run(mf, ex))
+        assert identical(serial.to_json(), rep.to_json()), f"{name}: the engine changed it"
+        util = ex.busy / (ex._max_workers * t)
+        print(f"{name:<28}{rep.holds!s:>9}{rep.boxes_processed:>9}{t:>10.1f}{t0 / t:>9.2f}x"
+              f"{util:>12.0%}   {load()}")  # fmt: skip
+
+
+def table_counterexamples(quick: bool) -> None:
+    print("\n3. find_counterexample: matrix factorization and phase retrieval")
+    print(f"{'problem':<34}{'constants':<22}{'proved':>7}{'build (s)':>11}{'search+proof (s)':>18}")
+    shapes = [(2, 1), (4, 1), (2, 2), (3, 2)] + ([] if quick else [(10, 5), (25, 2), (50, 1)])
     for d, r in shapes:
-        mf = get("matrix-factorization", d=d, r=r)
-        dist = mf.minima_distance.bounds
-        yield f"MF d={d} r={r} Lemma constants", mf.objective, mf.box, ("1/24", "1/3", "1/3", dist)
+        mf, tb = timed(lambda d=d, r=r: get("matrix-factorization", d=d, r=r))
+        tb += timed(lambda mf=mf: (mf.objective.grad([0.0] * mf.dim), mf.objective.hess(
+            [0.0] * mf.dim)))[1]  # fmt: skip
+        c = mf.constants
+        sr = c["sigma_r"].value  # 1 with the default spectrum: theta = sigma_r^(3/2) = 1
+        for label, consts in (("theta = sigma_r^(3/2)", (sr, sr / 3, "1/3")),
+                              ("recalled (1/24, 1/3, 1/3)",
+                               (c["theta"].value, c["gamma"].value, c["zeta"].value))):  # fmt: skip
+            res, t = timed(lambda consts=consts, mf=mf: find_counterexample(
+                mf.objective, *consts, minima=mf.minima_distance, region=mf.box))  # fmt: skip
+            print(f"{f'MF d={d} r={r} (d*r = {d * r})':<34}{label:<22}{res.proved!s:>7}"
+                  f"{tb:>11.1f}{t:>18.2f}")  # fmt: skip
+    for d in (2, 10) if quick else (2, 10, 20):
+        pr, tb = timed(lambda d=d: get("phase-retrieval", d=d))
+        tb += timed(lambda pr=pr, d=d: pr.objective.grad([0.0] * d))[1]
+        zs = pr.options["z_star"]
+        mins = MinimaPoints([zs, [-v for v in zs]])
+        x = [v / 2 for v in zs]  # constants chosen so that z*/2 fails all three
+        g = float(np.linalg.norm(pr.objective.grad(x)))
+        lam = float(np.linalg.eigvalsh(pr.objective.hess(x))[0])
+        consts = (round(2 * g, 1), round(2 * max(0.0, -lam) + 1, 1), round(np.sqrt(d) / 4, 2))
+        res, t = timed(lambda pr=pr, consts=consts, mins=mins: find_counterexample(
+            pr.objective, *consts, minima=mins, region=pr.box))  # fmt: skip
+        label = f"({consts[0]:g}, {consts[1]:g}, {consts[2]:g})"
+        print(f"{f'phase retrieval d={d} m={4 * d}':<34}{label:<22}{res.proved!s:>7}"
+              f"{tb:>11.1f}{t:>18.2f}")  # fmt: skip
 
 
-def run(obj, box, args, executor):
-    if args is None:
-        return critical_points(obj, box, executor=executor)
-    theta, gamma, zeta, minima = args
-    return check_strict_saddle(
-        obj, box, theta, gamma, zeta, minima=minima, max_boxes=400_000, executor=executor
-    )
-
-
-def verdict(res) -> str:
-    if hasattr(res, "holds"):
-        return str(res.holds)
-    return f"{len(res)} points"
+def table_growth() -> None:
+    print("\n4. d-dimensional toy on [-2, 2]^d, (theta, gamma, zeta) = (0.3, 0.5, 0.5), serial")
+    print(f"{'d':>3}{'verdict':>9}{'covering boxes':>16}{'minima-search boxes':>21}"
+          f"{'time (s)':>10}")  # fmt: skip
+    for d in range(2, 6):
+        prob = get("toy-nd", d=d)
+        rep, t = timed(lambda prob=prob: check_strict_saddle(
+            prob.objective, prob.box, "0.3", "0.5", "0.5", max_boxes=400_000))  # fmt: skip
+        print(f"{d:>3}{rep.holds!s:>9}{rep.boxes_processed:>16}{rep.minima.boxes_processed:>21}"
+              f"{t:>10.2f}")  # fmt: skip
 
 
 def main() -> None:
     quick = "--quick" in sys.argv
-    print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores "
-          "(other work on the machine slows the 2-process runs)")  # fmt: skip
-    print("Landscape checks: serial (baseline) against a 2-process executor")
-    print(
-        f"{'case':<36}{'verdict':>10}{'boxes':>9}{'serial (s)':>12}{'boxes/s':>10}"
-        f"{'2 procs (s)':>13}{'boxes/s':>10}{'speed-up':>10}"
-    )
-    with ProcessPoolExecutor(2) as ex:
-        for name, obj, box, args in cases(quick):
-            res, t1 = timed(lambda obj=obj, box=box, args=args: run(obj, box, args, None))
-            par, t2 = timed(lambda obj=obj, box=box, args=args: run(obj, box, args, ex))
-            assert res.to_json() == par.to_json(), f"{name}: executor changed the result"
-            n = res.boxes_processed
-            print(
-                f"{name:<36}{verdict(res):>10}{n:>9}{t1:>12.2f}{n / t1:>10.0f}"
-                f"{t2:>13.2f}{n / t2:>10.0f}{t1 / t2:>9.2f}x"
-            )
-    print()
-    print("d-dimensional toy on [-2, 2]^d, (theta, gamma, zeta) = (0.3, 0.5, 0.5), serial")
-    print(
-        f"{'d':>3}{'verdict':>9}{'covering boxes':>16}{'minima-search boxes':>21}"
-        f"{'time (s)':>10}{'boxes/s':>10}"
-    )
-    for d in range(2, 6):
-        prob = get("toy-nd", d=d)
-        rep, t = timed(
-            lambda prob=prob: check_strict_saddle(
-                prob.objective, prob.box, "0.3", "0.5", "0.5", max_boxes=400_000
-            )
-        )
-        total = rep.boxes_processed + rep.minima.boxes_processed
-        print(
-            f"{d:>3}{rep.holds!s:>9}{rep.boxes_processed:>16}{rep.minima.boxes_processed:>21}"
-            f"{t:>10.2f}{total / t:>10.0f}"
-        )
-    print(f"load average after: {os.getloadavg()[0]:.2f}")
+    print(f"load average before: {load()} (other work on the machine slows the parallel runs)\n")
+    table_serial_vs_pool()
+    if not quick:
+        table_workers()
+    table_counterexamples(quick)
+    table_growth()
+    print(f"\nload average after: {load()}")
 
 
 if __name__ == "__main__":
