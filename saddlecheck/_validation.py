@@ -154,8 +154,8 @@ def _to_rational(value: object, name: str) -> Fraction:
         expr = sympy.sympify(value)
         if expr.is_Rational:
             return Fraction(int(expr.p), int(expr.q))
-        if expr.is_Float and expr.is_finite:
-            return Fraction(int(expr.as_integer_ratio()[0]), int(expr.as_integer_ratio()[1]))
+        if expr.is_Float and expr.is_finite:  # its exact binary value, through the size checks
+            return to_rational(mpmath.mpf(expr._mpf_), name)
         raise InputError(f"{name}={_describe(value)} is not a finite real number")
     raise InputError(
         f"{name}={_describe(value)} has type {type(value).__name__}; pass a real number"

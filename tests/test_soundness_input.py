@@ -402,3 +402,14 @@ def test_proved_domain_is_real_by_the_oracle(f, x, y, w, h):
         (a, b), (c, d) = box.intervals
         for p in [(a, c), (a, d), (b, c), (b, d), ((a + b) / 2, (c + d) / 2)]:
             assert _real_everywhere_at(obj.written, p), (f, box, p)
+
+
+def test_sympy_floats_are_read_as_their_binary_value_within_the_size_limit():
+    """A SymPy Float is the binary number it holds (not a crash in as_integer_ratio),
+    and a huge one is refused like any other number beyond the limit."""
+    from saddlecheck._validation import to_rational
+
+    assert to_rational(sympy.Float("0.1"), "x") == Fraction(0.1)
+    assert to_rational(sympy.Float(-2.5), "x") == Fraction(-5, 2)
+    with pytest.raises(sc.InputError, match="size limit"):
+        to_rational(sympy.Float("1e1000000"), "x")
