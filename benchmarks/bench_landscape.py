@@ -136,7 +136,7 @@ def table_workers() -> None:
             from dask.distributed import Client, LocalCluster
         except ImportError:
             return
-        with (LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cl,
+        with (LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0") as cl,
               Client(cl) as client):  # fmt: skip
             yield "Dask LocalCluster, 2 workers", BusyMeter(client.get_executor(), 2)
 

@@ -6,7 +6,6 @@ gradient at the enclosed points.
 """
 
 import json
-from concurrent.futures import ProcessPoolExecutor
 from fractions import Fraction
 
 import pytest
@@ -17,6 +16,7 @@ from hypothesis import strategies as st
 
 from saddlecheck import Box, InputError, Objective
 from saddlecheck.landscape import bnb as _bnb
+from saddlecheck.landscape.cluster import open_executor
 from saddlecheck.landscape.critical import CriticalPoints, critical_points
 from saddlecheck.problems import get
 
@@ -173,7 +173,7 @@ def test_executor_gives_identical_results(monkeypatch):
     obj = Objective("sin(x)*cos(y) + x**2/10")
     box = Box([(-4, 4), (-4, 4)])
     serial = critical_points(obj, box)
-    with ProcessPoolExecutor(2) as ex:
+    with open_executor(workers=2) as ex:  # what analyze --workers 2 uses
         parallel = critical_points(obj, box, executor=ex)
     assert serial.to_json() == parallel.to_json()
 

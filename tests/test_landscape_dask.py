@@ -25,8 +25,8 @@ from saddlecheck.problems import get
 @pytest.fixture(scope="module")
 def client():
     with (
-        distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        distributed.LocalCluster(  # ":0": a free port (None means 8787, which may be taken)
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
         ) as cluster,
         distributed.Client(cluster) as c,
     ):

@@ -6,7 +6,6 @@ minima's enclosures for the distance.
 """
 
 import json
-from concurrent.futures import ProcessPoolExecutor
 from fractions import Fraction
 
 import mpmath
@@ -20,6 +19,7 @@ from test_critical import planted_polynomials, x, y
 
 from saddlecheck import Box, InputError, Objective
 from saddlecheck.landscape import bnb as _bnb
+from saddlecheck.landscape.cluster import open_executor
 from saddlecheck.landscape.strict_saddle import check_strict_saddle
 from saddlecheck.problems import get
 
@@ -195,7 +195,7 @@ def test_executor_gives_identical_results(monkeypatch):
     monkeypatch.setattr(_bnb, "LOCAL_BELOW", 2)  # ship even the small batches to the workers
     prob = get("toy")
     serial = check_strict_saddle(prob.objective, prob.box, "0.3", "0.5", "0.5")
-    with ProcessPoolExecutor(2) as ex:
+    with open_executor(workers=2) as ex:  # what analyze --workers 2 uses
         parallel = check_strict_saddle(prob.objective, prob.box, "0.3", "0.5", "0.5", executor=ex)
     assert serial.to_json() == parallel.to_json()
 

@@ -11,6 +11,7 @@ and turns an unreachable scheduler into an :class:`InputError`.
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -27,7 +28,9 @@ def open_executor(
     """An executor for the landscape searches, closed on exit.
 
     Args:
-        workers: ``N`` local worker processes (a ``ProcessPoolExecutor``);
+        workers: ``N`` local worker processes (a ``ProcessPoolExecutor`` started
+            by a fork server, so a caller that has started threads, e.g. by
+            importing JAX, is never forked mid-flight);
             ``None`` and no ``scheduler``: ``None`` (run in this process).
         scheduler: the address of a running Dask scheduler, e.g.
             ``"tcp://10.0.0.5:8786"``; its workers do the work through
@@ -52,7 +55,9 @@ def open_executor(
         if workers is None:
             yield None
             return
-        with ProcessPoolExecutor(check_int("workers", workers, minimum=1)) as pool:
+        n = check_int("workers", workers, minimum=1)
+        context = multiprocessing.get_context("forkserver")
+        with ProcessPoolExecutor(n, mp_context=context) as pool:
             yield pool
         return
     seconds = float(check_positive("timeout", timeout))
