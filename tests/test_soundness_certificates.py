@@ -28,6 +28,7 @@ from _budget import examples
 from hypothesis import example, given, note, settings
 from hypothesis import strategies as st
 
+import saddlecheck as sc
 from saddlecheck import InputError, Objective
 from saddlecheck.certificates.certify import (
     certify_sosp,
@@ -675,3 +676,37 @@ def test_forged_numbers_in_two_dimensions_verify_only_when_true(f, x, path, rel,
     if not rejected(resign(data)):
         note(f"accepted forgery {path}")
         assert _claims_true_2d(data), path
+
+
+@pytest.mark.parametrize(
+    "f", ["x**2 + (atan(1/2) + atan(1/3))*x", "asin(x) + x**2", "acos(x/2) + x**2", "atan(x)**2"]
+)
+def test_inverse_trigonometric_objectives_are_re_checked(f):
+    """The checker's own interval series for atan/asin/acos (mpmath.iv has none):
+    honest certificates verify, and one with a forged gradient bound does not."""
+    cert = sc.certify_sosp(f, ["1/10"], eps="1/2", rho=1)
+    assert cert.holds is not None
+    assert sc.verify_certificate(cert.to_json())
+    data = json.loads(cert.to_json())
+    data["grad_norm"] = ["0", "0"]  # ||grad f(1/10)|| > 0 for each of these
+    assert not sc.verify_certificate(json.dumps(data))
+
+
+@pytest.mark.parametrize("x", ["0.3", "-0.9", "5", "-1e6", "1e-30", "0", "1", "-1"])
+@pytest.mark.parametrize("prec", [53, 200])
+def test_checker_atan_encloses_mpmath_at_higher_precision(x, prec):
+    import mpmath
+
+    from saddlecheck.certificates import intervals
+
+    iv = intervals._IV
+    old = iv.prec
+    try:
+        iv.prec = prec
+        enc = intervals._atan_point(iv.mpf(x))
+    finally:
+        iv.prec = old
+    with mpmath.workprec(prec + 60):
+        true = mpmath.atan(mpmath.mpf(x))
+    assert enc.a <= true <= enc.b
+    assert enc.delta < mpmath.mpf(2) ** (12 - prec) * max(1, abs(true))

@@ -17,7 +17,8 @@ import mpmath
 import sympy
 from sympy.printing.pycode import MpmathPrinter
 
-_IV = mpmath.iv
+#: The checker's own interval context: its precision changes never touch ``mpmath.iv``.
+_IV = mpmath.ctx_iv.MPIntervalContext()
 
 
 def round_out(lo: Fraction, hi: Fraction, bits: int) -> tuple[Fraction, Fraction]:
@@ -109,8 +110,57 @@ def _iv_namespace() -> dict:
         asinh=lambda t: iv.log(t + iv.sqrt(t * t + 1)),
         acosh=lambda t: iv.log(t + iv.sqrt(t * t - 1)),
         atanh=lambda t: iv.log((1 + t) / (1 - t)) / 2,
+        atan=_monotone(_atan_point, increasing=True),
+        asin=_monotone(_asin_point, increasing=True),
+        acos=_monotone(lambda t: _IV.pi / 2 - _asin_point(t), increasing=False),
     )
     return ns
+
+
+def _monotone(point_fn, *, increasing: bool):
+    """A monotone function on an interval: the hull of its enclosures at the two ends."""
+
+    def fn(t):
+        t = _IV.convert(t)
+        lo, hi = point_fn(_IV.mpf(t.a)), point_fn(_IV.mpf(t.b))
+        a, b = (lo, hi) if increasing else (hi, lo)
+        return _IV.mpf([a.a, b.b])
+
+    return fn
+
+
+def _atan_point(x):
+    """An enclosure of ``atan(x)`` for a (thin) interval ``x``, by ``mpmath.iv`` alone.
+
+    ``|x| > 1``: ``atan(x) = sign(x) pi/2 - atan(1/x)``. Then ``k`` halvings
+    ``atan(y) = 2 atan(y / (1 + sqrt(1 + y^2)))`` bring ``|y| < 2^-k``, and the
+    alternating series ``sum (-1)^n y^(2n+1)/(2n+1)`` is cut after ``N`` terms with
+    the remainder ``|R| <= |y|^(2N+3)/(2N+3)`` added as an interval.
+    """
+    iv = _IV
+    if x.a > 1 or x.b < -1:
+        s = 1 if x.a > 1 else -1
+        return s * iv.pi / 2 - _atan_point(1 / x)
+    if not (x.a >= -1 and x.b <= 1):
+        raise ValueError("atan: argument interval straddles +-1")
+    k = 8
+    y = x
+    for _ in range(k):
+        y = y / (1 + iv.sqrt(1 + y * y))
+    n_terms = iv.prec // (2 * k) + 2
+    y2, power, total = y * y, y, iv.mpf(0)
+    for n in range(n_terms):
+        total += (-1) ** n * power / (2 * n + 1)
+        power *= y2
+    bound = iv.mpf(abs(power.b)) / (2 * n_terms + 1)  # |y|^(2N+1)/(2N+1), N = n_terms
+    return 2**k * (total + iv.mpf([-bound.b, bound.b]))
+
+
+def _asin_point(x):
+    """``asin(x) = atan(x / sqrt(1 - x^2))`` for ``|x| < 1`` (else not checkable)."""
+    if not (x.a > -1 and x.b < 1):
+        raise ValueError("asin/acos: argument interval reaches +-1")
+    return _atan_point(x / _IV.sqrt(1 - x * x))
 
 
 def _evaluate(exprs: list, syms: tuple, x: list[Fraction], exact: bool, prec: int) -> list:

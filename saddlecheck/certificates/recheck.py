@@ -6,9 +6,10 @@ them at the stored exact point by exact ``Rational`` substitution (rational
 objectives) or by ``mpmath.iv`` interval arithmetic through ``sympy.lambdify``
 (other smooth objectives), and re-checks every stored bound with its own
 interval ``LDL^T`` over exact ``Fraction`` endpoints (no python-flint, no
-NumPy). Objectives using ``erf``, ``erfc``, ``asin``, ``acos`` or ``atan``
-cannot be re-checked by intervals (``mpmath.iv`` has no rigorous versions):
-their certificates verify as ``False`` (not re-checked is not verified). ``Piecewise`` objectives
+NumPy). ``atan``, ``asin`` and ``acos``, which ``mpmath.iv`` lacks, are
+evaluated by the checker's own interval series (``intervals._atan_point``).
+Objectives using ``erf`` or ``erfc`` cannot be re-checked by intervals: their
+certificates verify as ``False`` (not re-checked is not verified). ``Piecewise`` objectives
 are re-checked on the piece that holds near the point, when every condition on
 the way is decided strictly there (see :func:`_resolve_piecewise`); on a piece
 boundary they cannot be.

@@ -122,7 +122,7 @@ def verify(args, out: Outcome) -> None:
     else:
         out.lines.append(
             f"{args.certificate}: NOT VALID. The stored claims do not follow from the objective "
-            "and evidence (tampered, or not re-checkable, e.g. a Piecewise objective)."
+            "and evidence (tampered, or not re-checkable, e.g. an objective using erf)."
         )
     out.data = {"certificate_file": args.certificate, "valid": bool(ok),
                 "kind": data.get("kind"), "claimed_holds": data.get("holds")}  # fmt: skip
