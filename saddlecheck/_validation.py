@@ -155,7 +155,8 @@ def _to_rational(value: object, name: str) -> Fraction:
         if expr.is_Rational:
             return Fraction(int(expr.p), int(expr.q))
         if expr.is_Float and expr.is_finite:  # its exact binary value, through the size checks
-            return to_rational(mpmath.mpf(expr._mpf_), name)
+            with mpmath.workprec(max(53, int(expr._mpf_[3]))):  # mpf() rounds to the context
+                return to_rational(mpmath.mpf(expr._mpf_), name)
         raise InputError(f"{name}={_describe(value)} is not a finite real number")
     raise InputError(
         f"{name}={_describe(value)} has type {type(value).__name__}; pass a real number"

@@ -411,5 +411,8 @@ def test_sympy_floats_are_read_as_their_binary_value_within_the_size_limit():
 
     assert to_rational(sympy.Float("0.1"), "x") == Fraction(0.1)
     assert to_rational(sympy.Float(-2.5), "x") == Fraction(-5, 2)
+    wide = sympy.Float("0.5200000339084201388888888888888888888889", 40)  # 133 bits, not 53
+    assert to_rational(wide, "x") == Fraction(*wide._mpf_[1:2], 1) * Fraction(2) ** wide._mpf_[2]
+    assert to_rational(wide, "x") != Fraction(float(wide))
     with pytest.raises(sc.InputError, match="size limit"):
         to_rational(sympy.Float("1e1000000"), "x")
