@@ -1,7 +1,7 @@
 """The paper's worked example: matrix factorization, from a saddle to a certified minimum.
 
 f(U) = 1/2 ||U U^T - M*||_F^2 with U in R^{d x r} and M* PSD of rank r. The
-paper's matrix-factorization section (CLAIMS.md s.4, constants recalled [R])
+paper's matrix-factorization section (docs/CLAIMS.md s.4, constants recalled [R])
 runs PGDli with
 
     sqrt(Gamma) = 2 max(||U0||, 3 sqrt(sigma_1)),   ell = 8 Gamma,   rho = 12 sqrt(Gamma),

@@ -169,7 +169,7 @@ def matrix_factorizations(*, max_d: int = 3, max_r: int = 2, max_s: int = 3):
     ``d <= max_d``, ``r <= min(d, max_r)``, ``s`` non-increasing integers in
     ``[1, max_s]`` (``sigma_i = s_i^2``), a rational orthogonal frame from a seed
     in ``[0, 3]``. The constants ``ell, rho, theta, gamma, zeta, alpha, beta``
-    are the recalled ones of CLAIMS.md s.4 (tag ``R``).
+    are the recalled ones of docs/CLAIMS.md s.4 (tag ``R``).
     """
     from saddlecheck.problems import matrix_factorization
 

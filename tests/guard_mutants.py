@@ -1,6 +1,6 @@
 """Planted bugs for the guard's mutation check (tests/test_guard.py).
 
-One mutant per pitfall of CLAIMS.md section 6, plus those issue 6 names. Each
+One mutant per pitfall of docs/CLAIMS.md section 6, plus those issue 6 names. Each
 is the reference PGD (tests/guard_reference.py) with one change, written as a
 flag of :func:`_pgd` so the difference from the reference is one line.
 """
@@ -83,7 +83,7 @@ def _mutant(name: str, doc: str):
     return impl
 
 
-#: name -> (implementation, what is wrong); the pitfalls of CLAIMS.md s.6 first.
+#: name -> (implementation, what is wrong); the pitfalls of docs/CLAIMS.md s.6 first.
 MUTANTS = {
     name: (_mutant(name, doc), doc)
     for name, doc in [

@@ -1,4 +1,4 @@
-"""CLAIMS.md section 3 (T1-T15) checked on saddlecheck's own PGD, and the checks' own honesty.
+"""docs/CLAIMS.md section 3 (T1-T15) checked on saddlecheck's own PGD, and the checks' own honesty.
 
 Each claim runs against :func:`saddlecheck.pgd` on objectives with exact
 constants (:func:`saddlecheck.strategies.strict_saddles`: rotated double wells,
@@ -351,7 +351,7 @@ def test_T14_local_linear_rate(land):
 @given(matrix_factorizations(max_d=2, max_r=1, max_s=2))
 def test_T13_T14_matrix_factorization_with_recalled_constants(mf):
     """T13/T14 on the paper's matrix factorization with its recalled [R] constants
-    (CLAIMS.md s.4): PGDli with ell = 8 Gamma, rho = 12 sqrt(Gamma),
+    (docs/CLAIMS.md s.4): PGDli with ell = 8 Gamma, rho = 12 sqrt(Gamma),
     eps~ = sigma_r^2/(108 sqrt(Gamma)), beta = 10 sigma_1 ends within zeta = sqrt(sigma_r)/3
     of {V* R}, and its local phase contracts at rate 1 - alpha/beta, alpha = 2 sigma_r/3."""
     G, s1, sr = (mf.constant(k) for k in ("Gamma", "sigma_1", "sigma_r"))

@@ -15,7 +15,16 @@ PACKAGE = pathlib.Path(sc.__file__).parent
 
 #: core <- analyses <- solver <- guard <- face (README "Repository layout").
 LAYERS = {
-    "core": ("_validation", "_parsing", "_expression", "domain", "objective", "box", "arith", "frontends"),
+    "core": (
+        "_validation",
+        "_parsing",
+        "_expression",
+        "domain",
+        "objective",
+        "box",
+        "arith",
+        "frontends",
+    ),
     "analyses": ("landscape", "certificates", "problems"),
     "solver": ("solver",),
     "guard": ("claims", "strategies", "testing"),

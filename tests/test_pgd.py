@@ -30,7 +30,7 @@ from saddlecheck.certificates.certify import certify_sosp
 from saddlecheck.solver.algorithms import PGDStepper, gd, pgd, pgd_li, pgd_params
 
 TOY = "x**4/4 - x**2/2 + y**2/2"
-# The toy on [-2, 2]^2: ell = 3*2^2 - 1 = 11, rho = 6*2 = 12 (CLAIMS.md s.5), f* = -1/4.
+# The toy on [-2, 2]^2: ell = 3*2^2 - 1 = 11, rho = 6*2 = 12 (docs/CLAIMS.md s.5), f* = -1/4.
 TOY_KW = {"eps": Fraction(1, 100), "ell": 11, "rho": 12, "delta_f": Fraction(1, 4)}
 
 

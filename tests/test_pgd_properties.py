@@ -1,4 +1,4 @@
-"""Run-by-run claims of the paper on saddlecheck's PGD (CLAIMS.md section 3), float64 and mpmath.
+"""Run-by-run claims of the paper on saddlecheck's PGD (docs/CLAIMS.md s.3), float64 and mpmath.
 
 Every run of a Hypothesis-generated family must satisfy, in the run's own
 precision (round-off allowance ``64 u`` times the magnitude of the terms, with

@@ -1,4 +1,4 @@
-"""The paper's claims as executable checks (CLAIMS.md section 3, T1-T15).
+"""The paper's claims as executable checks (docs/CLAIMS.md section 3, T1-T15).
 
 One function per property. Each takes concrete data (parameters, a run's
 :class:`Trace`, outcomes of runs, an objective) and returns a frozen

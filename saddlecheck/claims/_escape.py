@@ -1,4 +1,4 @@
-"""Escaping saddles: T5, T8, T9, T12 of CLAIMS.md section 3.
+"""Escaping saddles: T5, T8, T9, T12 of docs/CLAIMS.md section 3.
 
 T5 and T8 are statistical: they take outcomes of independent runs and decide
 with a one-sided exact binomial test whose false-alarm probability (a correct

@@ -1,4 +1,4 @@
-"""T1 (parameter formulas) and T6 (iteration count), CLAIMS.md section 3.
+"""T1 (parameter formulas) and T6 (iteration count), docs/CLAIMS.md section 3.
 
 The oracle recomputes Algorithm 2's parameters from their definitions in
 mpmath (50 digits, or 20 more than the parameters carry), independently of ``saddlecheck.solver``:
@@ -132,7 +132,7 @@ def parameter_formulas(params) -> Verdict:
 def iteration_bound(iterations: int, f0: float, f_star: float, params) -> Verdict:
     """T6: ``#iterations <= 2 chi^4 ell (f(x0) - f*) / (c^3 eps^2) + t_window + 1``.
 
-    CLAIMS.md s.1 [D]: every gradient step is a large-gradient step (decrease
+    docs/CLAIMS.md s.1 [D]: every gradient step is a large-gradient step (decrease
     ``>= (eta/2) g_thres^2 = c^2 eps^2 / (2 chi^4 ell)``), or in a completed
     window of ``t_window + 1`` steps (decrease ``>= f_thres`` from ``x_tilde``,
     i.e. ``>= c^3 eps^2 / (2 chi^4 ell)`` per step since ``t_window + 1 <= 2

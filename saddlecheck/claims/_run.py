@@ -1,4 +1,4 @@
-"""Claims about one PGD run: T2, T3, T4, T7, T10 of CLAIMS.md section 3.
+"""Claims about one PGD run: T2, T3, T4, T7, T10 of docs/CLAIMS.md section 3.
 
 Each reads a :class:`~saddlecheck.claims.Trace` and the run's parameters and
 returns a :class:`~saddlecheck.claims.Verdict` for the worst case found.

@@ -142,7 +142,7 @@ def log_ball_coordinate_density(d: int) -> float:
     One coordinate of a point uniform in the ball of radius ``r`` in ``R^d`` has
     density at most ``C_d / r`` (its maximum, at 0: the ratio of the volume of
     the ``(d-1)``-ball to the ``d``-ball). So ``P(|a_1 - m| <= s) <= 2 s C_d / r``
-    for every ``m``: the slab bound of the thin stuck region (CLAIMS.md s.2).
+    for every ``m``: the slab bound of the thin stuck region (docs/CLAIMS.md s.2).
 
     >>> round(math.exp(log_ball_coordinate_density(1)), 12)  # uniform on [-r, r]
     0.5

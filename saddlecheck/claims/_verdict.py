@@ -1,7 +1,7 @@
 """The verdict every claim check returns, and the float64 round-off allowance.
 
 A :class:`Verdict` records one inequality of the paper checked on concrete
-data: which claim (CLAIMS.md section 3 id), where the claim comes from (its
+data: which claim (docs/CLAIMS.md section 3 id), where the claim comes from (its
 source tag), whether it held, its two sides and the slack. Checks never
 assert: tests and the guard decide what a verdict means for them.
 """
@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 #: Unit round-off of IEEE double precision, ``u = 2^-53``.
 UNIT_ROUNDOFF = 2.0**-53
 
-#: Source tags of CLAIMS.md: paper, journal version, derived here, recalled.
+#: Source tags of docs/CLAIMS.md: paper, journal version, derived here, recalled.
 TAGS = ("P", "J", "D", "R")
 
 
@@ -43,7 +43,7 @@ class Verdict:
     statistic and ``rhs`` its critical value.
 
     Attributes:
-        claim: the CLAIMS.md section 3 id (``"T1"`` ... ``"T15"``).
+        claim: the docs/CLAIMS.md section 3 id (``"T1"`` ... ``"T15"``).
         source: the tags of the statement used, e.g. ``"P"``, ``"D"``,
             ``"P,R"`` (``R``: a constant recalled, not confirmed from the text).
         holds: ``True``, ``False``, or ``None`` (not applicable or undecided;

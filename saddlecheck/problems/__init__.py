@@ -1,4 +1,4 @@
-"""Named benchmark objectives with known answers (CLAIMS.md sections 4-5).
+"""Named benchmark objectives with known answers (docs/CLAIMS.md sections 4-5).
 
 Each constructor returns a :class:`Problem`: the objective, the region its
 constants refer to, the known critical points with their kinds, and the

@@ -19,7 +19,7 @@ KINDS = ("min", "strict_saddle", "max", "degenerate")
 class Constant:
     """A known constant and where it comes from.
 
-    ``tag`` follows CLAIMS.md: ``"P"`` stated in the paper, ``"J"`` journal
+    ``tag`` follows docs/CLAIMS.md: ``"P"`` stated in the paper, ``"J"`` journal
     version, ``"D"`` derived here (one line, re-checked in proofs/), ``"R"``
     recalled and not confirmed, ``"exact"`` computed exactly for this instance.
     """

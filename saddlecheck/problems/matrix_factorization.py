@@ -1,4 +1,4 @@
-"""Matrix factorization, the paper's worked example (CLAIMS.md section 4).
+"""Matrix factorization, the paper's worked example (docs/CLAIMS.md section 4).
 
 ``f(U) = 1/2 ||U U^T - M*||_F^2`` with ``U`` in ``R^{d x r}`` and ``M*``
 symmetric PSD of rank ``r``. The instance is built exactly: a rational
@@ -26,7 +26,7 @@ from saddlecheck.box import Box, check_box
 from saddlecheck.objective import Objective
 from saddlecheck.problems._problem import Constant, KnownPoint, Problem
 
-_SRC = "CLAIMS.md s.4 (paper's matrix factorization section, recalled)"
+_SRC = "docs/CLAIMS.md s.4 (paper's matrix factorization section, recalled)"
 
 
 def rational_orthogonal(d: int, seed: int) -> sympy.Matrix:
@@ -63,7 +63,7 @@ def matrix_factorization(
             which contains that ball (``|u_ij| <= ||U||_2``).
 
     Returns:
-        A :class:`Problem` with the recalled constants of CLAIMS.md s.4 (tag
+        A :class:`Problem` with the recalled constants of docs/CLAIMS.md s.4 (tag
         ``R``: proofs/ and the landscape checker settle them), the exact
         global minimum ``V*`` as ``x0``-independent data in ``options``.
 
@@ -87,7 +87,7 @@ def matrix_factorization(
     M = V * V.T
     G = sympy.Rational(check_positive("Gamma", Gamma)) if Gamma is not None else 4 * sigma[0]
     if sigma[0] > G:
-        raise InputError(f"Gamma={G} must be >= sigma_1={sigma[0]} (CLAIMS.md s.4)")
+        raise InputError(f"Gamma={G} must be >= sigma_1={sigma[0]} (docs/CLAIMS.md s.4)")
     sq = sympy.sqrt(G)
     half = sq if sq.is_Rational else sympy.Rational(int(sympy.ceiling(sq * 10**6)), 10**6)
 

@@ -1,6 +1,6 @@
 """The octopus of Du et al. (NeurIPS 2017): GD needs time exponential in ``d``.
 
-A piecewise polynomial (CLAIMS.md s.5, item 5), written as a nested SymPy
+A piecewise polynomial (docs/CLAIMS.md s.5, item 5), written as a nested SymPy
 ``Piecewise`` of linear size in ``d``: the piece is decided by ``i``, the first
 index with ``|x_i| <= 2 tau``. Each piece is a polynomial, so the objective is
 smooth on every box inside one piece; across pieces it is only C^2, and
@@ -21,7 +21,7 @@ from saddlecheck.box import Box
 from saddlecheck.objective import Objective
 from saddlecheck.problems._problem import Constant, KnownPoint, Problem
 
-_SRC = "Du et al., NeurIPS 2017, arXiv:1705.10412 (CLAIMS.md s.5)"
+_SRC = "Du et al., NeurIPS 2017, arXiv:1705.10412 (docs/CLAIMS.md s.5)"
 
 
 def _octopus_expr(xs, L, gamma, tau):

@@ -1,4 +1,4 @@
-"""Phase retrieval, a strict-saddle problem from the literature (CLAIMS.md s.5, item 6).
+"""Phase retrieval, a strict-saddle problem from the literature (docs/CLAIMS.md s.5, item 6).
 
 ``f(z) = (1/(4m)) sum_k (y_k^2 - (a_k^T z)^2)^2`` with ``y_k = |a_k^T z*|``.
 Integer measurement vectors and an integer ``z*`` keep everything exact: the

@@ -1,4 +1,4 @@
-"""Toy saddles with closed-form answers (CLAIMS.md section 5, items 1-3)."""
+"""Toy saddles with closed-form answers (docs/CLAIMS.md section 5, items 1-3)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from saddlecheck.box import Box
 from saddlecheck.objective import Objective
 from saddlecheck.problems._problem import Constant, KnownPoint, Problem
 
-_S = "CLAIMS.md s.5"
+_S = "docs/CLAIMS.md s.5"
 
 
 def toy_saddle(R: object = 2) -> Problem:

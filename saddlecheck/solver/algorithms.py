@@ -342,7 +342,7 @@ def pgd_li(
     iterate with ``||grad f|| <= local_tol`` when ``local_tol`` is given.
     Theorem 5 bounds the phase by ``O((beta/alpha) log(zeta/eps))`` steps under
     ``alpha``-strong convexity (or ``(alpha, beta)``-regularity) near the minima
-    (CLAIMS.md s.1); the paper's local loop has no stopping test of its own.
+    (docs/CLAIMS.md s.1); the paper's local loop has no stopping test of its own.
     When PGD stops at ``max_iter`` there is no local phase.
 
     >>> res = pgd_li("x**4/4 - x**2/2 + y**2/2", [0, 0], eps=0.01, beta=2, ell=11, rho=12,

@@ -259,7 +259,7 @@ def pgd_params(ell, rho, eps, c, delta, delta_f, dim, dps=None) -> PGDParams:
 
 @dataclass(frozen=True)
 class IterationBound:
-    """The explicit deterministic bound on PGD's iteration count (CLAIMS.md s.1 [D]).
+    """The explicit deterministic bound on PGD's iteration count (docs/CLAIMS.md s.1 [D]).
 
     ``value = 2 chi^4 ell (f(x0) - f*) / (c^3 eps^2) + t_thres + 1``: every
     gradient step is a large-gradient step (decrease ``>= c^2 eps^2 / (2 chi^4

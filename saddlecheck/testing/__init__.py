@@ -7,7 +7,7 @@ every query, reconstructs the run (iterates, perturbations, the returned
 point) and checks black-box properties (certified eps-SOSP, escape from an
 exact saddle, ``||grad|| <= g_thres`` at the return) and trace properties
 (descent, the perturbation and window rules, the radius law, the return of
-``x_tilde``, the claims of CLAIMS.md section 3 that a run can show).
+``x_tilde``, the claims of docs/CLAIMS.md section 3 that a run can show).
 saddlecheck's own PGD is checked as :func:`saddlecheck_stepper` (its
 Algorithm 2 on the recorded callables) and :func:`saddlecheck_pgd` (the public
 ``pgd`` on the exact objective: black-box only).

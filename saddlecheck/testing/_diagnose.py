@@ -2,7 +2,7 @@
 
 A failing property states what went wrong (its verdict: the inequality, the
 witness); this module says *why it probably went wrong* in the terms of the
-pitfalls of CLAIMS.md section 6: single precision, a wrong step size, a stale
+pitfalls of docs/CLAIMS.md section 6: single precision, a wrong step size, a stale
 gradient after a perturbation, the sphere or the cube instead of the ball, the
 last iterate returned instead of ``x_tilde``, no termination rule, ... Each
 detector reads the recorded queries or the reconstructed trace and returns a

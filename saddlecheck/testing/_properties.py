@@ -3,7 +3,7 @@
 Black-box properties look only at the returned point; trace properties read
 the run reconstructed from the recorded queries and are "not applicable" when
 it cannot be reconstructed. Rules of Algorithm 2 that are not numbered claims
-carry the id ``"Alg2"``; the others cite CLAIMS.md section 3.
+carry the id ``"Alg2"``; the others cite docs/CLAIMS.md section 3.
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ class Property:
 
     Attributes:
         name: short id (``"descent"``, ``"sosp"``, ...), the pytest test name.
-        claim: CLAIMS.md id (``"T2"``) or ``"Alg2"`` for a rule of Algorithm 2.
+        claim: docs/CLAIMS.md id (``"T2"``) or ``"Alg2"`` for a rule of Algorithm 2.
         kind: ``"black-box"`` or ``"trace"``.
         cases: ``"any"``, ``"saddle"`` (runs started at an exact strict saddle)
             or ``"sampler"`` (pooled over many seeds at a minimum: statistical).
@@ -371,7 +371,7 @@ PROPERTIES: tuple[Property, ...] = (
     Property("escape", "T8", "black-box", "saddle",
              "started at an exact strict saddle, the returned point is f_thres lower", _escape),
     Property("float64", "S6", "trace", "any",
-             "queries made in float64 (CLAIMS.md s.6: f_thres below float32 round-off)",
+             "queries made in float64 (docs/CLAIMS.md s.6: f_thres below float32 round-off)",
              _precision),
     Property("descent", "T2", "trace", "any", "descent lemma at every gradient step",
              _trace_claim(lambda t, run: claims.descent(t, run.case.params), "T2")),
