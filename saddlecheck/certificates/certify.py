@@ -29,7 +29,7 @@ from fractions import Fraction
 from typing import Any
 
 from saddlecheck._validation import InputError, check_point, check_positive
-from saddlecheck.arith.rounding import float_down, float_up
+from saddlecheck.arith.rounding import float_down, float_up, format_interval
 from saddlecheck.certificates.evidence import (
     Lam,
     as_q,
@@ -125,8 +125,8 @@ class SOSPCertificate(_Common):
             f"x = {_point(self.x)} {verdict} an eps-SOSP of f = {self.objective} "
             f"(eps = {fmt(self.eps)}, rho = {fmt(self.rho)}, "
             f"-sqrt(rho eps) ~ {fmt(-(lo + hi) / 2)}).\n"
-            f"  ||grad f(x)|| in [{fmt(g[0])}, {fmt(g[1])}]\n"
-            f"  lambda_min(Hess f(x)) in [{fmt(lam[0])}, {fmt(lam[1])}]\n"
+            f"  ||grad f(x)|| in {format_interval(g[0], g[1])}\n"
+            f"  lambda_min(Hess f(x)) in {format_interval(lam[0], lam[1])}\n"
             f"  method: {self.method}; {self.reason}"
         )
 
@@ -155,7 +155,7 @@ class StrictSaddleCertificate(_Common):
         return (
             f"lambda_min(Hess f(x)) {verdict} -gamma = {fmt(-self.gamma)} at "
             f"x = {_point(self.x)} for f = {self.objective}; "
-            f"lambda_min in [{fmt(lam[0])}, {fmt(lam[1])}]; {self.reason}"
+            f"lambda_min in {format_interval(lam[0], lam[1])}; {self.reason}"
         )
 
     def _payload(self) -> dict:

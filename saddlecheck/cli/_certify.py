@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 
 from saddlecheck._validation import InputError
@@ -54,15 +55,15 @@ def certify(args, target: Target, out: Outcome) -> None:
         question = f"is x an eps-SOSP (eps={args.eps}, rho={up(rho)})?"
         data = {
             "kind": "sosp",
-            "grad_norm": list(cert.grad_norm),
-            "lambda_min": list(cert.lambda_min),
+            "grad_norm": _ends(cert.grad_norm),
+            "lambda_min": _ends(cert.lambda_min),
         }
     else:
         cert = certify_strict_saddle_point(obj, x, gamma)
         question = f"is lambda_min(Hess f(x)) <= -gamma (gamma={args.gamma})?"
         data = {
             "kind": "strict_saddle_point",
-            "lambda_min": list(cert.lambda_min),
+            "lambda_min": _ends(cert.lambda_min),
             "direction": None if cert.direction is None else [str(v) for v in cert.direction],
         }
     out.verdict = cert.holds
@@ -81,6 +82,12 @@ def certify(args, target: Target, out: Outcome) -> None:
     out.data.update({**data, "point": [str(v) for v in x], "method": cert.method,
                      "reason": cert.reason, "certificate": json.loads(text),
                      "certificate_file": args.out})  # fmt: skip
+
+
+def _ends(bounds) -> list:
+    """Outward-rounded float ends for ``--json``; ``null`` for an end beyond the float range
+    (strict JSON has no ``Infinity``; the certificate holds every end exactly)."""
+    return [v if math.isfinite(v) else None for v in map(float, bounds)]
 
 
 def _check_writable(path: str) -> None:

@@ -172,8 +172,15 @@ def _partial(out: Outcome, state: object, label: str) -> None:
     )
 
 
+#: What the library says of a ``delta_f`` passed to it, and what the CLI says when it proved it.
+_GIVEN_DF = "delta_f is given as an upper bound on f(x0) - f*"
+_PROVED_DF = "delta_f proved by the CLI: f(x0) (upper bound) - (proved lower bound of f on the box)"
+
+
 def _report(args, out: Outcome, obj, res, sources: dict, box, eps, max_iter: int) -> None:
-    out.say(*(ln for ln in res.explain().splitlines() if not ln.startswith("  ell from")))
+    proved_df = sources.get("delta_f") != "given"  # the library only saw a number passed to it
+    text = res.explain().replace(_GIVEN_DF, _PROVED_DF) if proved_df else res.explain()
+    out.say(*(ln for ln in text.splitlines() if not ln.startswith("  ell from")))
     out.say(*(f"  {k}: {v}" for k, v in sources.items()))
     args.deadline.phase = "certifying the returned point"
     cert = certify_sosp(obj, list(res.x), eps=eps, rho=res.params.rho)
@@ -205,6 +212,9 @@ def _report(args, out: Outcome, obj, res, sources: dict, box, eps, max_iter: int
         )
     result = json.loads(res.to_json(history=False))
     result["sources"] = dict(sources)  # the CLI computed the constants: say where they came from
+    if proved_df and "bound" in result:
+        src = result["bound"].get("f_star_source", "")
+        result["bound"]["f_star_source"] = src.replace(_GIVEN_DF, _PROVED_DF)
     out.data.update({
         "algorithm": res.algorithm,
         "result": result,

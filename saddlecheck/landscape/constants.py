@@ -68,12 +68,14 @@ class Smoothness:
     box: Box
 
     def explain(self) -> str:
+        from saddlecheck.arith.rounding import format_interval  # printed outward: still bounds
+
         how = "exact (constant Hessian)" if self.exact else f"{self.boxes} boxes"
         return (
             f"On {self.box}:\n"
-            f"  ell = sup ||Hess f|| in [{self.ell_lower:.6g}, {self.ell:.6g}] "
+            f"  ell = sup ||Hess f|| in {format_interval(self.ell_lower, self.ell)} "
             f"(gap {self.ell_gap:.1%})\n"
-            f"  rho = sup ||D^3 f||  in [{self.rho_lower:.6g}, {self.rho:.6g}] "
+            f"  rho = sup ||D^3 f||  in {format_interval(self.rho_lower, self.rho)} "
             f"(gap {self.rho_gap:.1%})\n"
             f"  proved by interval arithmetic, {how}; requested gap {self.rel_gap:.0%}"
         )

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from saddlecheck.arith.rounding import format_interval
 from saddlecheck.box import Box
 from saddlecheck.landscape import bnb as _bnb
 
@@ -178,7 +179,7 @@ class CriticalPoints(Sequence):
             mid = ", ".join(f"{float(v):.6g}" for v in p.enclosure.midpoint())
             lines.append(
                 f"  {p.kind:13s} near ({mid}), width {float(p.enclosure.max_width()):.2g}, "
-                f"lambda_min in [{p.lambda_min[0]:.6g}, {p.lambda_min[1]:.6g}]"
+                f"lambda_min in {format_interval(*p.lambda_min)}"
                 + (f": {p.reason}" if p.reason else "")
             )
         for r in self.unresolved:

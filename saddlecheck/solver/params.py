@@ -38,6 +38,7 @@ from fractions import Fraction
 import mpmath
 
 from saddlecheck._validation import InputError, check_dps, check_int, to_rational
+from saddlecheck.arith.rounding import format_down, format_value
 
 _GUARD_DIGITS = 30
 
@@ -104,11 +105,11 @@ class PGDParams:
 
     def explain(self) -> str:
         prec = "float64" if self.dps is None else f"mpmath, {self.dps} digits"
-        f = _as_float
+        f, v = _as_float, format_value  # inputs print exactly as used (they are not bounds)
         lines = [
             f"Algorithm 2 parameters ({prec}), d = {self.dim}:",
-            f"  inputs: ell = {f(self.ell):.6g}, rho = {f(self.rho):.6g}, eps = {f(self.eps):.6g}, "
-            f"c = {f(self.c):.6g}, delta = {f(self.delta):.6g}, Delta_f = {f(self.delta_f):.6g}",
+            f"  inputs: ell = {v(self.ell)}, rho = {v(self.rho)}, eps = {v(self.eps)}, "
+            f"c = {v(self.c)}, delta = {v(self.delta)}, Delta_f = {v(self.delta_f)}",
             f"  chi = 3 max(log(d ell Delta_f / (c eps^2 delta)), 4) = {f(self.chi):.6g}",
             f"  eta = c/ell = {f(self.eta):.6g};  r = sqrt(c)/chi^2 eps/ell = {f(self.r):.6g}",
             f"  g_thres = sqrt(c)/chi^2 eps = {f(self.g_thres):.6g};  "
@@ -285,7 +286,7 @@ class IterationBound:
     def explain(self) -> str:
         return (
             f"iteration bound {self.formula} = {self.value:.6g} with f(x0) = {self.f0:.6g}, "
-            f"f* >= {self.f_star:.6g} ({self.f_star_source})"
+            f"f* >= {format_down(self.f_star)} ({self.f_star_source})"
         )
 
     def to_dict(self) -> dict:
