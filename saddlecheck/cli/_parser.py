@@ -78,10 +78,17 @@ def build_parser(version: str) -> argparse.ArgumentParser:
     a.add_argument("--max-boxes", type=int,
                    help="box budget of every search (ell/rho, critical points, cover)")  # fmt: skip
     a.add_argument("--rel-gap", default="0.1", help="target relative gap of ell, rho (0.1)")
-    a.add_argument("--workers", type=int, metavar="N",
-                   help="worker processes for the critical-point and strict-saddle searches")
-    a.add_argument("--scheduler", metavar="ADDRESS",
-                   help="run those searches on a Dask cluster (e.g. tcp://host:8786)")
+    a.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="worker processes for the critical-point and strict-saddle searches",
+    )
+    a.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run those searches on a Dask cluster (e.g. tcp://host:8786)",
+    )
     a.add_argument("--plot", metavar="FILE", help="landscape figure (2 variables)")
     _common(a)
 
