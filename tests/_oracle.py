@@ -265,6 +265,31 @@ def _subs(e: sympy.Expr, syms, x) -> sympy.Expr:
         return sympy.Symbol("unevaluated")
 
 
+def _cheap_exact(exprs, syms, x, limit: int = 10**40) -> bool:
+    """Whether SymPy can evaluate ``exprs`` at ``x`` exactly without huge work: every
+    function argument and every base of a non-integer power is a modest rational there
+    (``exp(0)``, ``sqrt(1)`` are cheap; ``(p/q)**(r/s)`` with 300-digit ``p``, ``q`` is not)."""
+    sub = {s: rat(v) for s, v in zip(syms, x, strict=False)}
+    for e in exprs:
+        for node in sympy.preorder_traversal(e):
+            if isinstance(node, sympy.Pow) and node.exp.is_Integer:
+                continue
+            if not isinstance(node, (sympy.Pow, sympy.Function)):
+                continue
+            for arg in node.args:
+                if not isinstance(arg, sympy.Expr) or arg.is_Integer:
+                    continue
+                if not arg.free_symbols and not arg.is_Rational:
+                    return False
+                try:
+                    v = arg.xreplace(sub) if arg.is_polynomial(*syms) else None
+                except (ValueError, RecursionError):
+                    return False
+                if v is None or not v.is_Rational or abs(v.p) > limit or v.q > limit:
+                    return False
+    return True
+
+
 def _mp_eval(e: sympy.Expr, syms, x, dps: int) -> mpmath.mpf | mpmath.mpc:
     with mpmath.workdps(dps):
         f = sympy.lambdify(syms, e, modules="mpmath")
@@ -275,7 +300,7 @@ def _mp_eval(e: sympy.Expr, syms, x, dps: int) -> mpmath.mpf | mpmath.mpc:
 def sign(g: sympy.Expr, syms, x) -> int | None:
     """The sign of ``g(x)``: exactly if SymPy evaluates it to a rational, else
     from mpmath at two precisions with a margin; ``None`` if undecided or not real."""
-    v = _subs(g, syms, x)
+    v = _subs(g, syms, x) if _cheap_exact([g], syms, x) else sympy.Symbol("unevaluated")
     if v.is_Rational:
         q = Fraction(int(v.p), int(v.q))
         return (q > 0) - (q < 0)
@@ -352,10 +377,11 @@ def truth(spec: Spec, x: tuple[Fraction, ...]) -> Truth | None:
     syms = spec.syms
     grad = [sympy.diff(e, s) for s in syms]
     hess = [[sympy.diff(g, s) for s in syms] for g in grad]
-    gv = [_subs(g, syms, x) for g in grad]
-    hv = [[_subs(h, syms, x) for h in row] for row in hess]
     out: Truth | None
-    if all(v.is_Rational for v in gv) and all(v.is_Rational for row in hv for v in row):
+    cheap = _cheap_exact([*grad, *(h for row in hess for h in row)], syms, x)
+    gv = [_subs(g, syms, x) for g in grad] if cheap else [None]
+    hv = [[_subs(h, syms, x) for h in row] for row in hess] if cheap else [[None]]
+    if cheap and all(v.is_Rational for v in gv) and all(v.is_Rational for r in hv for v in r):
         G2 = sum((Fraction(int(v.p), int(v.q)) ** 2 for v in gv), Fraction(0))
         H = [[Fraction(int(v.p), int(v.q)) for v in row] for row in hv]
         out = Truth(True, G2, H)
