@@ -60,7 +60,7 @@ from saddlecheck.landscape import bnb as _bnb
 from saddlecheck.landscape import covering as _cov
 from saddlecheck.landscape.counterexample import find_counterexample
 from saddlecheck.landscape.critical import CriticalPoints, critical_points
-from saddlecheck.landscape.symmetry import fundamental_box
+from saddlecheck.landscape.symmetry import Reduction, reduce_box
 from saddlecheck.objective import Objective
 
 __all__ = ["Leaf", "StrictSaddleReport", "check_strict_saddle"]
@@ -215,9 +215,11 @@ def check_strict_saddle(
             "frontier", "settled_fraction", "elapsed", ...}``; ``phase`` is
             ``"minima"`` (the critical-point search) or ``"covering"``.
         symmetries: signed permutations of the variables under which ``f`` is
-            invariant, e.g. ``[{"x": "-x"}]``; each is verified exactly and
-            the covering is restricted to a fundamental box
-            (:func:`~saddlecheck.landscape.symmetry.fundamental_box`). With
+            invariant, e.g. ``[{"x": "-x"}]``, or an orthogonal invariance
+            ``{"orthogonal": [["u1_1", "u1_2"], ...]}`` (``f(U R) = f(U)``,
+            needs ``minima=``); each is verified exactly and the covering is
+            restricted to a fundamental box or slice
+            (:func:`~saddlecheck.landscape.symmetry.reduce_box`). With
             ``minima=``, the caller's set of minima must be invariant too.
 
     Returns:
@@ -255,7 +257,9 @@ def check_strict_saddle(
     if minima is not None and not callable(minima):
         raise InputError(f"minima={minima!r} must be None or a function Box -> float")
     _bnb.check_evaluable(obj, box, f"check_strict_saddle on {box}")
-    cover, sym_notes = fundamental_box(obj, box, symmetries) if symmetries else (box, [])
+    red = (reduce_box(obj, box, symmetries, minima_given=minima is not None) if symmetries
+           else Reduction(box, box, ()))  # fmt: skip
+    cover, sym_notes, outside = red.cover, list(red.notes), 0  # outside: see the loop
     search = None
     if minima is None:
         big = box.enlarge(ze)
@@ -321,8 +325,12 @@ def check_strict_saddle(
             if tag in CONDITIONS:
                 leaves.append(Leaf(b, tag, res[1]))
             elif tag == "counterexample":
-                if found is None:
-                    found = (res[2], res[1])
+                inside = red.inside(res[2])  # a counterexample of the slice may lie off the box
+                if inside is None:
+                    undecided.append(b)
+                    outside += 1
+                elif found is None:
+                    found = (inside, res[1])
             elif tag == "undecided":
                 undecided.append(b)
                 continuum += len(res) > 1
@@ -354,6 +362,10 @@ def check_strict_saddle(
             holds = None
             reason = _cov.undecided_reason(undecided_out, at_width, timed_out, mw, max_boxes,
                                        time_limit, search, (continuum, pruned))  # fmt: skip
+            if outside:
+                reason += (f"; {outside} of them hold a counterexample of the covered slice "
+                           f"{cover} that was not proved to be the image of a point of the box "
+                           "(it proves nothing about the box)")  # fmt: skip
         else:
             holds = True
             reason = (

@@ -19,20 +19,35 @@ each one also keeps the halves already chosen (it fixes their variables).
 The distance condition uses the set of *all* local minima of ``f``
 (invariant); a caller's own set of minima (``minima=``) must be invariant
 too, which cannot be checked here.
+
+An orthogonal invariance ``{"orthogonal": [[...], ...]}`` (``f(U R) = f(U)``,
+:mod:`saddlecheck.landscape.orthogonal`) replaces the box by a slice that is
+not inside it. :func:`reduce_box` applies the declarations in order (each
+step's box proves the previous one) and returns a :class:`Reduction`, which
+also brings a counterexample found in the covered box back into the box.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from fractions import Fraction
 
 import sympy
 
 from saddlecheck._validation import InputError
 from saddlecheck.box import Box, check_box
+from saddlecheck.landscape.bnb import check_evaluable
+from saddlecheck.landscape.orthogonal import (
+    OrthogonalSymmetry,
+    is_orthogonal,
+    rotate_into,
+    slice_box,
+    verify_orthogonal,
+)
 from saddlecheck.objective import Objective
 
-__all__ = ["fundamental_box", "verify_symmetry"]
+__all__ = ["Reduction", "fundamental_box", "reduce_box", "verify_symmetry"]
 
 
 def _parse(obj: Objective, sym: object) -> tuple[tuple[int, int], ...]:
@@ -82,37 +97,85 @@ def verify_symmetry(obj: Objective, sym: object) -> tuple[tuple[int, int], ...]:
     return sigma
 
 
-def fundamental_box(
-    obj: Objective, box: object, symmetries: Sequence[object]
-) -> tuple[Box, list[str]]:
-    """A sub-box of ``box`` whose images under the verified symmetries cover ``box``.
+@dataclass(frozen=True)
+class Reduction:
+    """What a covering of ``cover`` proves: the three conditions on ``cover`` give them on ``box``.
 
-    Returns:
-        ``(reduced box, notes)``: one note per symmetry used or skipped.
+    ``cover`` lies inside ``box`` unless an orthogonal invariance was used
+    (``rotations``); then a counterexample found in ``cover`` must be brought
+    back into ``box`` (:meth:`inside`) before it proves anything.
+    """
+
+    box: Box
+    cover: Box
+    notes: tuple[str, ...]
+    rotations: tuple[OrthogonalSymmetry, ...] = ()
+
+    def inside(self, found: Box) -> Box | None:
+        """A counterexample box inside ``box`` from one found in ``cover``, or ``None``.
+
+        Every point of ``found`` fails all three conditions, so does every point
+        of its part inside ``box``, and (by the verified invariance, with an
+        invariant set of minima) every image ``x R`` of its centre ``x``:
+        the part of ``found`` in ``box``, else the point ``x R`` when one is
+        proved to lie in ``box`` (:func:`~saddlecheck.landscape.orthogonal.rotate_into`).
+        """
+        part = found.intersect(self.box)
+        if part is not None:
+            return part
+        x = found.midpoint()
+        for sym in self.rotations:
+            y = rotate_into(sym, self.box, x)
+            if y is not None:
+                return Box([(v, v) for v in y])
+        return None
+
+
+def reduce_box(
+    obj: Objective, box: object, symmetries: Sequence[object], *, minima_given: bool = True
+) -> Reduction:
+    """Apply the declared symmetries in order: each step's box proves the previous one.
+
+    A signed permutation halves the box (see the module docstring); an
+    orthogonal declaration replaces it by its slice
+    (:func:`~saddlecheck.landscape.orthogonal.slice_box`), on which ``f`` is
+    then proved real and ``C^3``.
 
     Raises:
-        InputError: a symmetry that does not hold (see :func:`verify_symmetry`),
-            or a box of the wrong dimension.
-
-    Examples:
-        >>> obj = Objective("x**4/4 - x**2/2 + y**2/2")
-        >>> fundamental_box(obj, Box([(-2, 2), (-2, 2)]), [{"x": "-x"}, {"y": "-y"}])[0]
-        Box([(0, 2), (0, 2)])
+        InputError: a symmetry that does not hold or could not be verified, a
+            box of the wrong dimension, ``f`` not proved ``C^3`` on the slice,
+            or an orthogonal declaration with ``minima_given=False``.
     """
     box = check_box(box, obj.dim)
     if isinstance(symmetries, (Mapping, str, bytes)):
         symmetries = [symmetries]
     iv = list(box.intervals)
     halved: set[int] = set()
-    notes = []
+    notes: list[str] = []
+    rotations: list[OrthogonalSymmetry] = []
     for sym in symmetries:
+        if is_orthogonal(sym):
+            if not minima_given:
+                raise InputError(
+                    f"symmetry={sym!r} needs minima= (a proved distance bound to an invariant "
+                    "set of minima): the automatic minima search sees the orbits U R of the "
+                    "minima as continua it cannot decide"
+                )
+            rot = verify_orthogonal(obj, sym)
+            sliced, note = slice_box(rot, Box(iv))
+            check_evaluable(obj, sliced, f"the slice {sliced} of the declaration {sym!r}")
+            iv, halved = sliced.intervals, set()
+            rotations.append(rot)
+            notes.append(note)
+            continue
         sigma = verify_symmetry(obj, sym)
         maps_box = all(
             ((-iv[src][1], -iv[src][0]) if s < 0 else iv[src]) == iv[i]
             for i, (s, src) in enumerate(sigma)
         )  # sigma(box) = box: the range of s * x_src is the range of x_i
         keeps = all(sigma[k] == (1, k) for k in halved)
-        neg = [k for k, (s, src) in enumerate(sigma) if s < 0 and src == k and k not in halved]
+        neg = [k for k, (s, src) in enumerate(sigma)
+               if s < 0 and src == k and k not in halved and iv[k][0] < 0]  # fmt: skip
         if not (maps_box and keeps and neg):
             notes.append(f"{sym!r}: verified, not used (it must map the box onto itself, "
                          "negate a variable and fix the variables already halved)")  # fmt: skip
@@ -121,4 +184,27 @@ def fundamental_box(
         iv[k] = (Fraction(0), iv[k][1])
         halved.add(k)
         notes.append(f"{sym!r}: verified; covering {obj.variable_names[k]} >= 0 only")
-    return Box(iv), notes
+    return Reduction(box, Box(iv), tuple(notes), tuple(rotations))
+
+
+def fundamental_box(
+    obj: Objective, box: object, symmetries: Sequence[object]
+) -> tuple[Box, list[str]]:
+    """A box whose images under the verified symmetries cover ``box`` (:func:`reduce_box`).
+
+    Returns:
+        ``(reduced box, notes)``: one note per symmetry used or skipped. The
+        box lies inside ``box`` unless an orthogonal invariance was declared.
+
+    Raises:
+        InputError: a symmetry that does not hold (see :func:`verify_symmetry`
+            and :func:`~saddlecheck.landscape.orthogonal.verify_orthogonal`),
+            or a box of the wrong dimension.
+
+    Examples:
+        >>> obj = Objective("x**4/4 - x**2/2 + y**2/2")
+        >>> fundamental_box(obj, Box([(-2, 2), (-2, 2)]), [{"x": "-x"}, {"y": "-y"}])[0]
+        Box([(0, 2), (0, 2)])
+    """
+    red = reduce_box(obj, box, symmetries)
+    return red.cover, list(red.notes)
