@@ -2,7 +2,11 @@
 
 Each section is printed as soon as it is decided (text mode), so a long search
 shows what is already known; on a terminal a live box counter runs on stderr
-while a search works. ``--max-boxes`` is the budget of every search (the
+while a search works (boxes, frontier, share of the volume settled, elapsed
+time and an estimate of the time left: :mod:`saddlecheck.cli._eta`).
+``--symmetry SPEC`` declares symmetries of ``f`` for the strict-saddle check
+(:mod:`saddlecheck.cli._symmetries`; each is proved before any search).
+``--max-boxes`` is the budget of every search (the
 smoothness bisection, the critical points, the covering) and ``--timeout``
 bounds the whole command (:mod:`saddlecheck.cli._deadline`).
 """
@@ -20,6 +24,7 @@ from saddlecheck.cli._format import down, up
 from saddlecheck.cli._inputs import Target, parse_box, parse_number
 from saddlecheck.cli._outcome import NOT_ASKED, Outcome, verdict_word
 from saddlecheck.cli._progress import BoxCounter
+from saddlecheck.cli._symmetries import parse_symmetries
 
 MAX_SHOWN_DIM = 4  # print the gradient and Hessian in full up to this dimension
 MAX_CRITICAL_DIM = 4  # interval branch and bound over the whole box beyond this is hopeless
@@ -52,25 +57,50 @@ def _options(args, target: Target):
     if args.max_boxes is not None and args.max_boxes < 1:
         raise InputError(f"--max-boxes={args.max_boxes} must be >= 1")
     rel_gap = float(parse_number(args.rel_gap, "--rel-gap", positive=True))
-    return box, consts if given else None, rel_gap
+    symmetries = parse_symmetries(getattr(args, "symmetry", None), obj.variable_names)
+    if symmetries and not given:
+        raise InputError(
+            "--symmetry serves the strict-saddle check: add --theta --gamma --zeta "
+            "(or drop --symmetry)"
+        )
+    if symmetries:  # proved now, before any search (a wrong declaration is bad input)
+        from saddlecheck.landscape.symmetry import fundamental_box
+
+        try:
+            fundamental_box(obj, box, symmetries)
+        except InputError as exc:
+            raise InputError(f"--symmetry: {exc}") from None
+    return box, consts if given else None, rel_gap, symmetries
+
+
+def _budget(func, given: int | None) -> int | None:
+    """The box budget ``func`` will use: ``--max-boxes`` or its default ``max_boxes``."""
+    import inspect
+
+    if given is not None:
+        return given
+    default = inspect.signature(func).parameters.get("max_boxes")
+    value = None if default is None else default.default
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def analyze(args, target: Target, out: Outcome) -> None:
     """Run the analysis asked for by ``args`` on ``target``, reporting into ``out``.
 
     ``--workers N`` / ``--scheduler ADDRESS``: the box searches run on local
-    processes or a Dask cluster (an unreachable scheduler is bad input).
+    processes or a Dask cluster (an unreachable scheduler is bad input). The
+    other options are checked first, so bad input never waits for a cluster.
     """
     from saddlecheck.landscape.cluster import open_executor
 
+    options = _options(args, target)
     with open_executor(args.workers, args.scheduler) as executor:
-        _analyze(args, target, out, executor)
+        _analyze(args, target, out, executor, *options)
 
 
-def _analyze(args, target: Target, out: Outcome, executor) -> None:
+def _analyze(args, target: Target, out: Outcome, executor, box, consts, rel_gap, symmetries):
     obj = target.objective
-    box, consts, rel_gap = _options(args, target)
-    counter = BoxCounter(sys.stderr, enabled=not args.json)
+    counter = BoxCounter(sys.stderr, enabled=not args.json, deadline=args.deadline)
     names = ", ".join(obj.variable_names)
     out.say(f"f({names}) = {_short(obj.expr)}", f"box: {box}")
     out.data.update({
@@ -120,7 +150,8 @@ def _analyze(args, target: Target, out: Outcome, executor) -> None:
     else:
         from saddlecheck.landscape.critical import critical_points
 
-        kwargs = budget_kwargs(critical_points, args.deadline, counter.callback("critical points"),
+        live = counter.callback("critical points", budget=_budget(critical_points, args.max_boxes))
+        kwargs = budget_kwargs(critical_points, args.deadline, live,
                                max_boxes=args.max_boxes, executor=executor)  # fmt: skip
         args.deadline.phase = "searching for critical points"
         with counter.section("critical points"):
@@ -139,9 +170,11 @@ def _analyze(args, target: Target, out: Outcome, executor) -> None:
         from saddlecheck.landscape.strict_saddle import check_strict_saddle
 
         minima = None if target.problem is None else target.problem.minima_distance
-        kwargs = budget_kwargs(check_strict_saddle, args.deadline,
-                               counter.callback("strict saddle"), max_boxes=args.max_boxes,
-                               minima=minima, executor=executor)  # fmt: skip
+        live = counter.callback("strict saddle",
+                                budget=_budget(check_strict_saddle, args.max_boxes))  # fmt: skip
+        kwargs = budget_kwargs(check_strict_saddle, args.deadline, live,
+                               max_boxes=args.max_boxes, minima=minima, executor=executor,
+                               symmetries=symmetries or None)  # fmt: skip
         out.verdict = None  # asked: undecided until the check answers
         args.deadline.phase = "checking the strict-saddle property"
         with counter.section("strict saddle"):

@@ -89,6 +89,13 @@ def build_parser(version: str) -> argparse.ArgumentParser:
         metavar="ADDRESS",
         help="run those searches on a Dask cluster (e.g. tcp://host:8786)",
     )
+    a.add_argument(
+        "--symmetry",
+        action="append",
+        metavar="SPEC",
+        help="strict saddle: a symmetry of f, verified, then only a fundamental domain is "
+        "covered (repeatable): 'x=-x', 'x=y,y=x' or 'orthogonal=u1_1 u1_2; u2_1 u2_2'",
+    )
     a.add_argument("--plot", metavar="FILE", help="landscape figure (2 variables)")
     _common(a)
 

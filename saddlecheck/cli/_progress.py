@@ -6,18 +6,25 @@ the bar fills towards ``max_iter``, the iteration cap the run really has,
 with the theorem's bound beside it. Elsewhere (pipes, CI logs): the same
 numbers as plain lines, at most one every ``plain_every`` seconds.
 
-``analyze`` on a terminal: ``critical points: 1,234 boxes, 3 found, 45%
-settled, 2.1 s``, redrawn in place and erased when the section is printed;
-nothing when stderr is not a terminal or with ``--json``. Nothing goes to stdout.
+``analyze`` on a terminal: ``strict saddle (covering): 12,345 boxes, frontier
+2,048, 87.3% settled, 41.2 s, ETA ~1m30s (estimate)``, redrawn in place (cut
+to the terminal's width) and erased when the section is printed; the estimate
+comes from :mod:`saddlecheck.cli._eta` (``ETA ?`` until it means something).
+Nothing when stderr is not a terminal or with ``--json``: ``analyze`` prints
+each section as soon as it is decided, which is its plain-text progress.
+Nothing goes to stdout.
 """
 
 from __future__ import annotations
 
 import contextlib
 import math
+import shutil
 import time
 from collections.abc import Callable, Iterator
 from typing import TextIO
+
+from saddlecheck.cli._eta import Estimate, RemainingTime, format_estimate
 
 WIDTH = 24
 
@@ -107,20 +114,37 @@ def _get(state: object, *names: str, default: object) -> object:
 
 
 class BoxCounter:
-    """``analyze``'s live box counter: one redrawn stderr line, on a terminal only."""
+    """``analyze``'s live box counter: one redrawn stderr line, on a terminal only.
 
-    def __init__(self, stream: TextIO, *, enabled: bool = True, every: float = 0.1):
+    ``clock`` (seconds) and ``width`` (columns; ``None``: the terminal's) are
+    for tests; ``deadline`` (a :class:`~saddlecheck.cli._deadline.Deadline`)
+    caps the estimated time left by ``--timeout``.
+    """
+
+    def __init__(
+        self,
+        stream: TextIO,
+        *,
+        enabled: bool = True,
+        every: float = 0.1,
+        deadline: object = None,
+        clock: Callable[[], float] = time.monotonic,
+        width: int | None = None,
+    ):
         self.stream = stream
         self.enabled = enabled and bool(getattr(stream, "isatty", lambda: False)())
         self.every = every
+        self.deadline = deadline
+        self.clock = clock
+        self.width = width
         self.last = -math.inf
-        self.start = time.perf_counter()
+        self.start = clock()
         self.drawn = False
 
     @contextlib.contextmanager
     def section(self, label: str) -> Iterator[None]:
         """Show ``label`` while a section runs; erase the line when it ends."""
-        self.start = time.perf_counter()
+        self.start = self.clock()
         self.last = -math.inf
         self.draw(f"{label} ...", force=True)
         try:
@@ -128,24 +152,42 @@ class BoxCounter:
         finally:
             self.clear()
 
-    def callback(self, label: str) -> Callable[[object], None]:
-        """A ``progress=`` callback for a search: redraws ``label: N boxes ...``."""
+    def callback(self, label: str, *, budget: int | None = None) -> Callable[[object], None]:
+        """A ``progress=`` callback for a search: redraws ``label: N boxes ..., ETA ...``.
+
+        ``budget``: the search's ``max_boxes`` (the estimate knows the search
+        stops there). On a terminal at most one report per ``every`` seconds
+        is looked at; elsewhere the callback does nothing.
+        """
+        eta = RemainingTime(budget=budget)
 
         def report(info: object) -> None:
-            self.draw(f"{label}: {describe_search(info)}, {time.perf_counter() - self.start:.1f} s")
+            if not self.enabled:
+                return
+            now = self.clock()
+            if now - self.last < self.every:
+                return
+            remaining = getattr(self.deadline, "remaining", None)
+            est = eta.report(now, info, remaining() if remaining is not None else None)
+            line = live_line(label, info, now - self.start, est, self.columns() - 1)
+            self.draw(line, force=True)
 
         return report
 
     def draw(self, line: str, *, force: bool = False) -> None:
         if not self.enabled:
             return
-        now = time.perf_counter()
+        now = self.clock()
         if not force and now - self.last < self.every:
             return
         self.last = now
-        self.stream.write("\r\x1b[2K" + line)
+        self.stream.write("\r\x1b[2K" + line[: max(20, self.columns() - 1)])  # \r redraws 1 row
         self.stream.flush()
         self.drawn = True
+
+    def columns(self) -> int:
+        """The line's room: ``width``, else the terminal's width (100 if unknown)."""
+        return self.width or shutil.get_terminal_size((100, 24)).columns
 
     def clear(self) -> None:
         if self.enabled and self.drawn:
@@ -154,24 +196,67 @@ class BoxCounter:
             self.drawn = False
 
 
-def describe_search(info: object) -> str:
-    """``"1,234 boxes, 3 found, 45% settled"`` from what a search reports.
+#: what ``live_line`` leaves out, in this order, when the terminal is too narrow
+DROPPABLE = ("elapsed", "found", "frontier")
 
-    >>> describe_search({"boxes": 1234, "found": 3, "settled_fraction": 0.451})
-    '1,234 boxes, 3 found, 45% settled'
-    >>> describe_search(17)
-    '17 boxes'
+
+def live_line(
+    label: str, info: object, elapsed: float, est: Estimate, width: int | None = None
+) -> str:
+    """The live line: label (and phase), counts, elapsed time, estimate.
+
+    When longer than ``width`` columns, the elapsed time, then ``found``, then
+    the frontier are left out, so the estimate stays visible.
+
+    >>> info = {"phase": "covering", "boxes": 1234, "frontier": 48, "settled_fraction": 0.8734}
+    >>> print(live_line("strict saddle", info, 4.23, Estimate(90.0, "volume")))
+    strict saddle (covering): 1,234 boxes, frontier 48, 87.3% settled, 4.2 s, ETA ~1m30s (estimate)
+    >>> print(live_line("strict saddle", info, 4.23, Estimate(90.0, "volume"), width=80))
+    strict saddle (covering): 1,234 boxes, 87.3% settled, ETA ~1m30s (estimate)
     """
-    if isinstance(info, int):
-        return f"{info:,} boxes"
+    phase = _get(info, "phase", default=None) if isinstance(info, dict) else None
+    phase = str(phase).replace("_", " ") if phase is not None else ""
+    head = f"{label} ({phase})" if phase and phase != label else label
+    parts = [*_search_parts(info), ("elapsed", f"{elapsed:.1f} s"), ("eta", format_estimate(est))]
+    line = f"{head}: " + ", ".join(text for _, text in parts)
+    for key in DROPPABLE:
+        if width is None or len(line) <= width:
+            break
+        parts = [(k, text) for k, text in parts if k != key]
+        line = f"{head}: " + ", ".join(text for _, text in parts)
+    return line
+
+
+def describe_search(info: object) -> str:
+    """``"1,234 boxes, frontier 56, 3 found, 45.1% settled"`` from what a search reports.
+
+    The settled share is rounded down (``99.96%`` shows as ``99.9%``, never ``100%``);
+    keys a search does not report are left out.
+
+    >>> describe_search({"boxes": 1234, "frontier": 56, "found": 3, "settled_fraction": 0.4519})
+    '1,234 boxes, frontier 56, 3 found, 45.1% settled'
+    >>> describe_search({"boxes": 10, "settled_fraction": 0.5}), describe_search(17)
+    ('10 boxes, 50% settled', '17 boxes')
+    """
+    return ", ".join(text for _, text in _search_parts(info)) or "working"
+
+
+def _search_parts(info: object) -> list[tuple[str, str]]:
+    if isinstance(info, int) and not isinstance(info, bool):
+        return [("boxes", f"{info:,} boxes")]
     parts = []
-    boxes = _get(info, "boxes", "processed", default=None)
-    if boxes is not None:
-        parts.append(f"{int(boxes):,} boxes")
-    found = _get(info, "found", default=None)
-    if found is not None:
-        parts.append(f"{found} found")
+    for key, fmt in (("boxes", "{:,} boxes"), ("frontier", "frontier {:,}"), ("found", "{} found")):
+        value = _get(info, key, *(("processed",) if key == "boxes" else ()), default=None)
+        if _finite(value):
+            parts.append((key, fmt.format(int(value))))
     settled = _get(info, "settled_fraction", default=None)
-    if settled is not None:
-        parts.append(f"{float(settled):.0%} settled")
-    return ", ".join(parts) or "working"
+    if _finite(settled):
+        tenths = math.floor(min(1.0, max(0.0, float(settled))) * 1000)
+        parts.append(
+            ("settled", f"{tenths // 10}{'' if tenths % 10 == 0 else f'.{tenths % 10}'}% settled")
+        )
+    return parts
+
+
+def _finite(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)

@@ -1,0 +1,215 @@
+"""An honest estimate of the time a box search has left, for ``analyze``'s live line.
+
+A branch-and-bound search reports the share of the volume it has settled
+(``settled_fraction``), the boxes it has processed and its frontier (boxes
+queued). :class:`RemainingTime` turns a stream of those reports into an
+estimate, from what was *recently* observed (a sliding window, default 30 s),
+because a search settles its large easy boxes first and slows down near the
+critical points:
+
+* **volume rate**: ``v = (s_now - s_then) / (t_now - t_then)`` over the
+  window, and ``ETA_volume = (1 - s_now) / v``;
+* **frontier floor**: every queued box is processed at least once, so with
+  ``b`` boxes per second over the window the search needs at least about
+  ``frontier / b`` more; the estimate is ``max(ETA_volume, frontier / b)``;
+* **ends sooner**: the box budget (``(max_boxes - boxes) / b``) and the
+  ``--timeout`` (seconds left) stop the search whatever the volume; the
+  estimate is the smallest of these, labelled by what ends the search.
+
+Until the phase has run ``warmup`` seconds, or when the settled share has not
+grown over the window, there is no estimate (``ETA ?``); an estimate beyond
+``cap`` seconds is shown as ``> cap``. Nothing is ever negative. A new phase
+(or a settled share that goes down) starts the estimate afresh. This is a
+display, not a bound: the volume rate can change at any time.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass
+
+__all__ = ["Estimate", "RemainingTime", "format_duration", "format_estimate"]
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """Seconds left (``None``: unknown) and what ends the search first.
+
+    ``limit`` is ``"volume"`` (everything settled), ``"budget"`` (the box
+    budget runs out), ``"timeout"`` (``--timeout`` stops it), ``"cap"`` (more
+    than the cap; ``seconds`` is the cap) or ``""`` (no estimate yet).
+    """
+
+    seconds: float | None
+    limit: str = ""
+
+
+UNKNOWN = Estimate(None)
+
+
+def _number(value: object) -> float | None:
+    """``value`` as a finite float, or ``None`` (missing, NaN, not a number)."""
+    if isinstance(value, bool):
+        return None
+    try:
+        x = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return x if math.isfinite(x) else None
+
+
+class RemainingTime:
+    """Estimates the seconds a search has left from its progress reports.
+
+    Args:
+        window: seconds of recent reports the rates are measured over.
+        warmup: no estimate before the phase has run this long.
+        min_gain: the settled share must have grown by more than this over
+            the window (else ``ETA ?``).
+        budget: the search's box budget (``max_boxes``), if known.
+        cap: estimates above this many seconds are reported as ``> cap``.
+
+    Examples:
+        >>> eta = RemainingTime(warmup=2.0)
+        >>> eta.update(0.0, settled=0.0, boxes=0).seconds is None
+        True
+        >>> eta.update(10.0, settled=0.5, boxes=1000)
+        Estimate(seconds=10.0, limit='volume')
+    """
+
+    def __init__(
+        self,
+        *,
+        window: float = 30.0,
+        warmup: float = 3.0,
+        min_gain: float = 1e-4,
+        budget: int | None = None,
+        cap: float = 99 * 3600.0,
+    ):
+        self.window = window
+        self.warmup = warmup
+        self.min_gain = min_gain
+        self.budget = budget
+        self.cap = cap
+        self.samples: deque[tuple[float, float | None, float | None]] = deque()
+        self.phase: object = None
+        self.started: float | None = None  # when the current phase's first report came
+
+    def reset(self) -> None:
+        """Forget every report (a new phase, or a search started afresh)."""
+        self.samples.clear()
+        self.started = None
+
+    def report(self, now: float, info: object, time_left: float | None = None) -> Estimate:
+        """:meth:`update` from a progress dict (missing or odd keys are ignored)."""
+        if not isinstance(info, dict):
+            return self.update(now, boxes=_number(info), time_left=time_left)
+        phase = info.get("phase")
+        if phase != self.phase:
+            self.phase = phase
+            self.reset()
+        return self.update(
+            now,
+            settled=_number(info.get("settled_fraction")),
+            boxes=_number(info.get("boxes")),
+            frontier=_number(info.get("frontier")),
+            time_left=time_left,
+        )
+
+    def update(
+        self,
+        now: float,
+        *,
+        settled: float | None = None,
+        boxes: float | None = None,
+        frontier: float | None = None,
+        time_left: float | None = None,
+    ) -> Estimate:
+        """Record one report at time ``now`` (seconds, any origin) and estimate."""
+        if settled is not None:
+            settled = min(1.0, max(0.0, settled))
+        if self.samples:
+            _, s_last, b_last = self.samples[-1]
+            fewer = settled is not None and s_last is not None and settled < s_last - 1e-9
+            went_back = fewer or (boxes is not None and b_last is not None and boxes < b_last)
+            if went_back or now < self.samples[-1][0]:
+                self.reset()  # a new search (or a clock that went back): start afresh
+        if self.started is None:
+            self.started = now
+        self.samples.append((now, settled, boxes))
+        while len(self.samples) > 2 and self.samples[1][0] <= now - self.window:
+            self.samples.popleft()  # keep one report at least `window` old as the base
+        return self._estimate(now, settled, boxes, frontier, time_left)
+
+    def _change(self, now: float, index: int, current: float | None) -> tuple[float, float]:
+        """``(growth, seconds)`` of sample field ``index`` since the oldest report having it."""
+        if current is not None:
+            for sample in self.samples:
+                if sample[index] is not None and now > sample[0]:
+                    return current - sample[index], now - sample[0]
+        return 0.0, 0.0
+
+    def _estimate(self, now, settled, boxes, frontier, time_left) -> Estimate:
+        candidates: list[Estimate] = []
+        if now - self.started >= self.warmup:
+            grown, dt = self._change(now, 2, boxes)
+            box_rate = grown / dt if dt > 0 and grown > 0 else None
+            gain, dt = self._change(now, 1, settled)
+            if settled is not None and settled >= 1.0:
+                candidates.append(Estimate(0.0, "volume"))
+            elif gain > self.min_gain:
+                seconds = (1.0 - settled) / (gain / dt)
+                if frontier is not None and box_rate is not None:
+                    seconds = max(seconds, frontier / box_rate)  # each queued box: once at least
+                candidates.append(Estimate(seconds, "volume"))
+            if self.budget is not None and boxes is not None and box_rate is not None:
+                candidates.append(Estimate(max(0.0, self.budget - boxes) / box_rate, "budget"))
+        soonest = min((c.seconds for c in candidates), default=math.inf)
+        if time_left is not None and 0 <= time_left < soonest:
+            candidates = [Estimate(float(time_left), "timeout")]
+        if not candidates:
+            return UNKNOWN
+        best = min(candidates, key=lambda c: c.seconds)
+        if best.seconds > self.cap:
+            return Estimate(self.cap, "cap")
+        return Estimate(max(0.0, best.seconds), best.limit)
+
+
+def format_duration(seconds: float) -> str:
+    """``45s``, ``12m05s``, ``3h07m`` (rounded up to the unit shown).
+
+    >>> format_duration(0.2), format_duration(45.1), format_duration(725), format_duration(11220)
+    ('1s', '46s', '12m05s', '3h07m')
+    """
+    s = max(0, math.ceil(seconds))
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m{s % 60:02d}s"
+    m = math.ceil(s / 60)
+    return f"{m // 60}h{m % 60:02d}m"
+
+
+def format_estimate(est: Estimate) -> str:
+    """The ETA part of the live line; always says it is an estimate.
+
+    >>> format_estimate(Estimate(None))
+    'ETA ?'
+    >>> format_estimate(Estimate(90.0, "volume"))
+    'ETA ~1m30s (estimate)'
+    >>> format_estimate(Estimate(40.0, "budget"))
+    'ETA ~40s (estimate; box budget runs out first)'
+    >>> format_estimate(Estimate(12.0, "timeout"))
+    'ETA <= 12s (--timeout)'
+    """
+    if est.seconds is None:
+        return "ETA ?"
+    text = format_duration(est.seconds)
+    if est.limit == "timeout":
+        return f"ETA <= {text} (--timeout)"
+    if est.limit == "cap":
+        return f"ETA > {text} (estimate)"
+    if est.limit == "budget":
+        return f"ETA ~{text} (estimate; box budget runs out first)"
+    return f"ETA ~{text} (estimate)"
