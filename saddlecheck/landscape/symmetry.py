@@ -29,6 +29,7 @@ also brings a counterexample found in the covered box back into the box.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -163,6 +164,10 @@ def reduce_box(
                 )
             rot = verify_orthogonal(obj, sym)
             sliced, note = slice_box(rot, Box(iv))
+            if not _smaller(sliced, Box(iv)):
+                notes.append(f"{sym!r}: verified, not used (its slice {sliced} fixes no "
+                             "coordinate and has no smaller volume than the box)")  # fmt: skip
+                continue
             check_evaluable(obj, sliced, f"the slice {sliced} of the declaration {sym!r}")
             iv, halved = sliced.intervals, set()
             rotations.append(rot)
@@ -185,6 +190,14 @@ def reduce_box(
         halved.add(k)
         notes.append(f"{sym!r}: verified; covering {obj.variable_names[k]} >= 0 only")
     return Reduction(box, Box(iv), tuple(notes), tuple(rotations))
+
+
+def _smaller(cover: Box, box: Box) -> bool:
+    """``cover`` fixes a coordinate ``box`` does not, or has the same flat ones and less volume."""
+    flat = [w == 0 for w in cover.widths]
+    if flat != [w == 0 for w in box.widths]:
+        return sum(flat) > sum(w == 0 for w in box.widths)
+    return math.prod(w for w in cover.widths if w) < math.prod(w for w in box.widths if w)
 
 
 def fundamental_box(
