@@ -93,6 +93,16 @@ def test_rotation_declares_so_r_only_and_keeps_the_last_diagonal_signed():
     assert n * n >= 2 and cover == Box([(0, n), (0, 0), (-n, n), (-n, n)])
 
 
+def test_a_declaration_that_cannot_shrink_the_box_is_not_used():
+    circle = Objective("(a**2 - 1)**2")
+    for decl, box in [({"rotation": [["a"]]}, [(-1, 1)]), ({"orthogonal": [["a"]]}, [(1, 2)])]:
+        cover, notes = fundamental_box(circle, Box(box), [decl])  # SO(1) is trivial; [0, 2]
+        assert cover == Box(box) and "not used" in notes[0]  # is wider than [1, 2]
+    orth = Objective("orthogonal**2 + b**2")  # a variable named like the key: a permutation
+    cover, _ = fundamental_box(orth, Box([(-1, 1)] * 2), [{"orthogonal": "-orthogonal"}])
+    assert cover == Box([(-1, 1), (0, 1)])  # variables sorted: b, orthogonal
+
+
 def test_the_orthogonal_declaration_needs_the_callers_minima():
     with pytest.raises(InputError, match="needs minima="):
         check_strict_saddle(MF22.objective, MF22.box, *RECALLED, symmetries=[U22])

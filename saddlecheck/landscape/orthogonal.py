@@ -82,9 +82,12 @@ class OrthogonalSymmetry:
         return len(self.rows), len(self.rows[0])
 
 
-def is_orthogonal(sym: object) -> bool:
-    """Whether ``sym`` is a declaration of the orthogonal kind (a mapping keyed by KEYS)."""
-    return isinstance(sym, Mapping) and any(k in sym for k in KEYS)
+def is_orthogonal(sym: object, names: Sequence[str] = ()) -> bool:
+    """Whether ``sym`` declares an orthogonal invariance: a mapping with a key in KEYS.
+
+    A key that is also a variable's name (in ``names``) makes it a signed permutation.
+    """
+    return isinstance(sym, Mapping) and any(k in sym and k not in names for k in KEYS)
 
 
 def _parse(obj: Objective, sym: Mapping) -> tuple[tuple[tuple[int, ...], ...], bool]:

@@ -155,7 +155,7 @@ def reduce_box(
     notes: list[str] = []
     rotations: list[OrthogonalSymmetry] = []
     for sym in symmetries:
-        if is_orthogonal(sym):
+        if is_orthogonal(sym, obj.variable_names):
             if not minima_given:
                 raise InputError(
                     f"symmetry={sym!r} needs minima= (a proved distance bound to an invariant "
