@@ -263,6 +263,7 @@ def test_analyze_is_silent_on_stderr_when_not_a_terminal(capsys):
         ("y=+y", {"y": "y"}),
         ("orthogonal=x y", {"orthogonal": [["x", "y"]]}),
         ("orthogonal= x ; y ", {"orthogonal": [["x"], ["y"]]}),
+        ("rotation=x y", {"rotation": [["x", "y"]]}),
     ],
 )
 def test_symmetry_syntax(text, expected):
@@ -329,11 +330,11 @@ def test_orthogonal_declaration_is_passed_through(capsys, monkeypatch):
 
     seen = []
 
-    def fake(obj, box, symmetries):
+    def fake(obj, box, symmetries, **kw):
         seen.append(symmetries)
         raise InputError("checked by symmetry.py")
 
-    monkeypatch.setattr(symmetry, "fundamental_box", fake)
+    monkeypatch.setattr(symmetry, "reduce_box", fake)
     code = main(["analyze", "problem:matrix-factorization", "--d", "2", "--r", "2",
                  "--theta", "1/24", "--gamma", "1/3", "--zeta", "1/3",
                  "--symmetry", "orthogonal=u1_1 u1_2; u2_1 u2_2"])  # fmt: skip

@@ -64,10 +64,11 @@ def _options(args, target: Target):
             "(or drop --symmetry)"
         )
     if symmetries:  # proved now, before any search (a wrong declaration is bad input)
-        from saddlecheck.landscape.symmetry import fundamental_box
+        from saddlecheck.landscape.symmetry import reduce_box
 
+        minima_given = target.problem is not None and target.problem.minima_distance is not None
         try:
-            fundamental_box(obj, box, symmetries)
+            reduce_box(obj, box, symmetries, minima_given=minima_given)
         except InputError as exc:
             raise InputError(f"--symmetry: {exc}") from None
     return box, consts if given else None, rel_gap, symmetries

@@ -10,7 +10,9 @@ entry of ``symmetries=`` (see :mod:`saddlecheck.landscape.symmetry`):
 * the orthogonal invariance ``U -> U R`` of a ``d x r`` matrix of variables,
   rows separated by ``;``, entries by spaces:
   ``--symmetry "orthogonal=u1_1 u1_2; u2_1 u2_2"`` gives
-  ``{"orthogonal": [["u1_1", "u1_2"], ["u2_1", "u2_2"]]}``.
+  ``{"orthogonal": [["u1_1", "u1_2"], ["u2_1", "u2_2"]]}``
+  (``rotation=...`` for ``R`` in ``SO(r)`` only; a variable named
+  ``orthogonal`` or ``rotation`` keeps the first form).
 
 The text is parsed strictly here (syntax, variable names, repeats); whether
 ``f`` is invariant is proved by :mod:`saddlecheck.landscape.symmetry` before
@@ -27,7 +29,7 @@ from saddlecheck._validation import InputError
 
 __all__ = ["parse_symmetries", "parse_symmetry"]
 
-ORTHOGONAL = "orthogonal"
+MATRIX_KEYS = ("orthogonal", "rotation")  # :mod:`saddlecheck.landscape.orthogonal`
 _SIGNED = re.compile(r"([+-]?)\s*(\S+)")
 EXAMPLES = "e.g. --symmetry 'x=-x', --symmetry 'x=y,y=x' or --symmetry 'orthogonal=a b; c d'"
 
@@ -46,7 +48,8 @@ def parse_symmetry(text: str, names: Sequence[str]) -> dict:
     """One ``--symmetry`` text as the mapping ``check_strict_saddle`` takes.
 
     Args:
-        text: ``"x=-x"``, ``"x=y,y=x"`` or ``"orthogonal=u1 u2; u3 u4"``.
+        text: ``"x=-x"``, ``"x=y,y=x"``, ``"orthogonal=u1 u2; u3 u4"`` or
+            ``"rotation=..."``.
         names: the objective's variable names.
 
     Raises:
@@ -64,8 +67,8 @@ def parse_symmetry(text: str, names: Sequence[str]) -> dict:
     if not isinstance(text, str) or not text.strip():
         raise _bad(str(text), "empty; give VAR=[-]VAR items or orthogonal=MATRIX")
     head, eq, rest = text.partition("=")
-    if eq and head.strip() == ORTHOGONAL and ORTHOGONAL not in names:
-        return {ORTHOGONAL: _matrix(text, rest, names)}
+    if eq and head.strip() in MATRIX_KEYS and head.strip() not in names:
+        return {head.strip(): _matrix(text, rest, names)}
     out: dict[str, str] = {}
     for item in text.split(","):
         key, eq, value = item.partition("=")
