@@ -67,6 +67,13 @@ def _options(args, target: Target):
         from saddlecheck.landscape.symmetry import reduce_box
 
         minima_given = target.problem is not None and target.problem.minima_distance is not None
+        matrix = [sym for sym in symmetries if any(isinstance(v, list) for v in sym.values())]
+        if matrix and not minima_given:
+            raise InputError(
+                f"--symmetry {matrix[0]!r}: an orthogonal invariance needs a proved distance "
+                "bound to the (invariant) minima, which only some problem:NAME inputs carry "
+                "(e.g. problem:matrix-factorization); drop it for this objective"
+            )
         try:
             reduce_box(obj, box, symmetries, minima_given=minima_given)
         except InputError as exc:
