@@ -20,7 +20,14 @@ condition for *every* point of ``X``:
   enclosure ``E`` of a proved local minimum, found by
   :func:`~saddlecheck.landscape.critical.critical_points` on the box enlarged by ``zeta``
   (which holds every minimum within ``zeta`` of the box), or a caller's
-  rigorous distance bound ``minima(X) >= sup_{x in X} dist(x, minima)``.
+  rigorous distance bound ``minima(X) >= sup_{x in X} dist(x, minima)``;
+* (G) and (H) also from second-order (Taylor) forms with the enclosure of
+  ``D^3 f`` (:mod:`saddlecheck.landscape.taylor`) where the first-order ones
+  are too loose;
+* (Z) or (G), leaf ``"basin"``: every point is within ``zeta`` of a proved
+  local minimum ``m`` or has ``||grad f|| >= theta``, from a lower bound
+  ``lam`` on the mean Hessian between the box and ``m`` with
+  ``lam * zeta >= theta`` (:mod:`saddlecheck.landscape.basin`).
 
 A **counterexample** is a box ``X`` on which all three fail at every point:
 ``sum_i mag(G_i(X))^2 < theta^2``; ``lambda_min(H) > -gamma`` for every
@@ -45,7 +52,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -58,6 +64,7 @@ from saddlecheck.arith.rounding import float_down, float_up
 from saddlecheck.box import Box, check_box
 from saddlecheck.landscape import bnb as _bnb
 from saddlecheck.landscape import covering as _cov
+from saddlecheck.landscape import driver as _driver
 from saddlecheck.landscape.counterexample import find_counterexample
 from saddlecheck.landscape.critical import CriticalPoints, critical_points
 from saddlecheck.landscape.symmetry import Reduction, reduce_box
@@ -65,7 +72,7 @@ from saddlecheck.objective import Objective
 
 __all__ = ["Leaf", "StrictSaddleReport", "check_strict_saddle"]
 
-CONDITIONS = ("gradient", "hessian", "minimum")
+CONDITIONS = ("gradient", "hessian", "minimum", "basin")
 
 
 @dataclass(frozen=True)
@@ -74,7 +81,11 @@ class Leaf:
 
     ``bound``: the proved bound: a lower bound on ``||grad f||`` (gradient),
     an upper bound on ``lambda_min`` (hessian) or on the distance to the
-    minima (minimum).
+    minima (minimum); for ``"basin"`` (each point is within ``zeta`` of the
+    proved minimum ``m`` or has ``||grad f|| >= theta``,
+    :mod:`saddlecheck.landscape.basin`) a lower bound ``lam > 0`` on
+    ``lambda_min`` of the mean Hessian between the box and ``m``
+    (``||grad f(x)|| >= lam ||x - m||``).
     """
 
     box: Box
@@ -292,53 +303,27 @@ def check_strict_saddle(
     else:
         params = _cov.Params(th, ga, ze, mw, (), (), minima)
         source = "the caller's distance bound (minima=)"
-    leaves: list[Leaf] = []
-    undecided: list[Box] = []
-    queue: deque[Box] = deque([cover])  # by the symmetries, covering `cover` covers `box`
-    processed = 0
-    # a proved point counterexample first (any dimension, no covering): False comes fast
-    quick = find_counterexample(
-        obj, th, ga, ze, minima=search if minima is None else minima, region=box, starts=12,
-        steps=150, time_limit=None if deadline is None else max(deadline - time.monotonic(), 1e-3),
+    # a proved point counterexample first (any dimension, no covering): False comes fast;
+    # with an executor it runs here while the workers start on the covering
+
+    def first() -> tuple[Box, dict] | None:
+        quick = find_counterexample(
+            obj, th, ga, ze, minima=search if minima is None else minima, region=box, starts=12,
+            steps=150,
+            time_limit=None if deadline is None else max(deadline - time.monotonic(), 1e-3),
+        )  # fmt: skip
+        return (quick.box, quick.evidence) if quick.proved else None
+
+    # by the symmetries, covering `cover` covers `box`; a counterexample of the slice
+    # may lie off the box (red.inside: None), its box is then undecided
+    run = _driver.cover(
+        _cov.step, _cov.cannot_fail, obj, params, cover, CONDITIONS, executor,
+        max_boxes=max_boxes, deadline=deadline, first=first, inside=red.inside,
+        tick=None if progress is None else _driver.reporter(cover, progress, start),
     )  # fmt: skip
-    found: tuple[Box, dict] | None = (quick.box, quick.evidence) if quick.proved else None
-    timed_out = False
-    continuum = pruned = 0  # boxes undecided beside a non-isolated critical set / pruned
-    while queue and processed < max_boxes and found is None:
-        if deadline is not None and time.monotonic() > deadline:
-            timed_out = True
-            break
-        n = min(_bnb.BATCH, max_boxes - processed, len(queue))
-        batch = [queue.popleft() for _ in range(n)]
-        results = _bnb.map_boxes(_cov.step, obj, params, batch, executor, deadline)
-        if len(results) < n:
-            timed_out = True
-            queue.extendleft(reversed(batch[len(results) :]))
-        processed += len(results)
-        if progress is not None:
-            progress({"phase": "covering", "boxes": processed, "frontier": len(queue),
-                      "leaves": len(leaves), "undecided": len(undecided),
-                      "settled_fraction": _cov.settled(cover, leaves),
-                      "elapsed": time.monotonic() - start})  # fmt: skip
-        for b, res in zip(batch[: len(results)], results, strict=True):
-            tag = res[0]
-            if tag in CONDITIONS:
-                leaves.append(Leaf(b, tag, res[1]))
-            elif tag == "counterexample":
-                inside = red.inside(res[2])  # a counterexample of the slice may lie off the box
-                if inside is None:
-                    undecided.append(b)
-                    outside += 1
-                elif found is None:
-                    found = (inside, res[1])
-            elif tag == "undecided":
-                undecided.append(b)
-                continuum += len(res) > 1
-            elif continuum and _cov.cannot_fail(params, b):
-                undecided.append(b)  # True is out of reach, and no counterexample lies in b
-                pruned += 1
-            else:
-                queue.extend(b.bisect())
+    leaves = [Leaf(b, tag, bound) for b, tag, bound in run.leaves]
+    undecided, queue, processed, found = run.undecided, run.left, run.processed, run.found
+    timed_out, continuum, pruned, outside = run.timed_out, run.continuum, run.pruned, run.outside
     counts = {c: sum(1 for leaf in leaves if leaf.condition == c) for c in CONDITIONS}
     if found is not None:
         holds: bool | None = False
