@@ -81,6 +81,7 @@ def test_a_new_phase_or_a_step_back_starts_afresh():
     for t in range(6):
         est = eta.report(float(t), {"phase": "minima", "settled_fraction": t / 10})
     assert est.seconds == pytest.approx(5.0)
+    assert eta.report(5.5, {"phase": "done", "settled_fraction": 1.0}) == Estimate(0.0, "volume")
     assert eta.report(6.0, {"phase": "covering", "settled_fraction": 0.5}) == Estimate(None)
     assert eta.update(7.0, settled=0.6).seconds is None  # warming up again
     assert eta.update(8.0, settled=0.1).seconds is None  # went back: a new search

@@ -8,10 +8,10 @@ estimate from what was *recently* observed (a sliding window, default 30 s):
 * **volume rate**: ``v = (s_now - s_then) / (t_now - t_then)`` over the
   window, ``ETA_volume = (1 - s_now) / v``, at least ``frontier / b`` (every
   queued box is processed once at least; ``b`` boxes per second);
-* **shown only when stable**: the finish time it predicts, ``now + ETA``,
-  must agree with the one predicted ``stable`` seconds earlier (3 s, or a
-  fifth of the phase's time so far if longer), within a fifth of the time
-  that earlier estimate had left (plus half a second). A
+* **shown only when stable**: every finish time it predicted, ``t + ETA``,
+  over the last ``stable`` seconds (3 s, or a fifth of the phase's time so
+  far if longer) must agree, within a fifth of the time the first of them
+  had left (plus half a second). A
   search with a hard tail (most of the volume settled at once, the last
   thousandth near the critical points taking most of the time) makes the
   constant-rate estimate recede as it goes; measured on matrix factorization
@@ -121,6 +121,8 @@ class RemainingTime:
         if not isinstance(info, dict):
             return self.update(now, boxes=_number(info), time_left=time_left)
         phase = info.get("phase")
+        if phase == "done":  # critical_points' last report: nothing is left
+            return Estimate(0.0, "volume")
         if phase != self.phase:
             self.phase = phase
             self.reset()
@@ -182,7 +184,8 @@ class RemainingTime:
         while len(self.finishes) > 2 and self.finishes[1][0] <= now - held:
             self.finishes.popleft()  # the first kept: the latest at least `held` old
         then, finish = self.finishes[0]
-        if now - then < held or abs(now + seconds - finish) > 0.2 * (finish - then) + 0.5:
+        spread = max(f for _, f in self.finishes) - min(f for _, f in self.finishes)
+        if now - then < held or spread > 0.2 * (finish - then) + 0.5:
             return None
         return seconds
 
