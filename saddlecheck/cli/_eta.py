@@ -179,12 +179,14 @@ class RemainingTime:
         seconds = (1.0 - settled) / (gain / dt)
         if frontier is not None and box_rate is not None:
             seconds = max(seconds, frontier / box_rate)  # each queued box: once at least
-        self.finishes.append((now, now + seconds))
         held = max(self.stable, 0.2 * (now - self.started))
+        if not self.finishes or now - self.finishes[-1][0] >= held / 64:  # a bounded record
+            self.finishes.append((now, now + seconds))
         while len(self.finishes) > 2 and self.finishes[1][0] <= now - held:
             self.finishes.popleft()  # the first kept: the latest at least `held` old
         then, finish = self.finishes[0]
-        spread = max(f for _, f in self.finishes) - min(f for _, f in self.finishes)
+        predicted = [f for _, f in self.finishes] + [now + seconds]
+        spread = max(predicted) - min(predicted)
         if now - then < held or spread > 0.2 * (finish - then) + 0.5:
             return None
         return seconds
