@@ -37,6 +37,19 @@ def hat_distance(box: Box) -> tuple[float, float]:
     return float_down(low), float_up(max(rmax - 1, 1 - rmin))
 
 
+# two hats, one per row of U = [[a, b], [c, d]]: minima where both rows have norm 1
+HATS = Objective("(a**2 + b**2 - 1)**2/4 + (c**2 + d**2 - 1)**2/4")
+HATS_U = {"orthogonal": [["a", "b"], ["c", "d"]]}
+
+
+def hats_distance(box: Box) -> tuple[float, float]:
+    """``dist = sqrt(dist_1^2 + dist_2^2)`` from the rows' bounds (rounded outward)."""
+    rows = [hat_distance(Box(box.intervals[k : k + 2])) for k in (0, 2)]
+    low = sum(Fraction(lo) ** 2 for lo, _ in rows)
+    high = sum(Fraction(hi) ** 2 for _, hi in rows)
+    return sqrt_down(low), sqrt_up(high)
+
+
 def mf_vars(d: int, r: int) -> list[list[str]]:
     return [[f"u{i + 1}_{j + 1}" for j in range(r)] for i in range(d)]
 
@@ -191,14 +204,22 @@ def test_a_counterexample_off_the_orbit_is_not_reported():
 
 
 def test_check_strict_saddle_never_reports_a_counterexample_of_the_slice_outside_the_box():
-    """On B the radii lie within zeta of the circle (True); the slice holds radii in (0.71,
-    0.8) where all three conditions fail: with the declaration the answer must not be False."""
-    box = Box([("0.6", "0.8"), ("0.6", "0.8")])
-    args = (HAT, box, "1", "0.5", "0.2")
-    plain = check_strict_saddle(*args, minima=hat_distance)
-    rep = check_strict_saddle(*args, minima=hat_distance, symmetries=[HAT_U], max_boxes=2000)
+    """On B both rows' norms lie in [0.84, 1.14], within zeta of the minima (True). The slice
+    lets row 2 range over norms in [0, 1.6], where all three conditions fail (e.g. norm 0.75):
+    with the declaration the answer must not be False."""
+    box = Box([("0.6", "0.8")] * 4)
+    args = (HATS, box, "1", "0.5", "0.22")
+    plain = check_strict_saddle(*args, minima=hats_distance)
+    rep = check_strict_saddle(*args, minima=hats_distance, symmetries=[HATS_U], max_boxes=600)
     assert plain.holds is True
     assert rep.holds is None and "not proved to be the image" in rep.reason
+
+
+def test_the_first_row_norm_is_bounded_below_in_the_slice():
+    cover, _ = slice_box(verify_orthogonal(HAT, HAT_U), Box([("0.6", "0.8")] * 2))
+    (lo, hi), flat = cover.intervals
+    assert flat == (0, 0) and lo * lo <= Fraction(72, 100) <= (lo + Fraction(1, 512)) ** 2
+    assert hi * hi >= Fraction(128, 100)
 
 
 def test_a_counterexample_of_the_slice_in_the_orbit_proves_false():
@@ -238,3 +259,23 @@ def test_a_too_large_theta_is_never_proved_true_and_any_counterexample_is_in_the
         assert rep.holds is not True
         if rep.holds is False:
             assert mf.box.contains_box(rep.counterexample)
+
+
+@given(
+    st.tuples(*[st.fractions(min_value=-3, max_value=2, max_denominator=10)] * 2),
+    st.tuples(*[st.fractions(min_value="1/10", max_value=1, max_denominator=10)] * 2),
+    st.sampled_from(["0.1", "0.3", "1"]),
+    st.sampled_from(["0.2", "0.5", "1.2"]),
+    st.sampled_from(["0.1", "0.2", "0.4"]),
+)
+def test_the_slice_never_contradicts_the_plain_covering(lower, widths, theta, gamma, zeta):
+    """On random boxes of the hat: never True against False, a False always inside the box."""
+    box = Box([(lo, lo + w) for lo, w in zip(lower, widths, strict=True)])
+    verdicts = set()
+    for syms in ([], [HAT_U]):
+        rep = check_strict_saddle(HAT, box, theta, gamma, zeta, minima=hat_distance,
+                                  symmetries=syms, max_boxes=300)  # fmt: skip
+        verdicts.add(rep.holds)
+        if rep.holds is False:
+            assert box.contains_box(rep.counterexample)
+    assert not {True, False} <= verdicts

@@ -41,7 +41,8 @@ condition holds at ``U`` iff it holds at ``U R``. Rotations keep row norms,
 so for ``U`` in a box ``B`` every entry of row ``i`` of ``U'`` lies in
 ``[-N_i, N_i]``, ``N_i >= max_B ||u_i||`` (a rational rounded up). Proving
 the conditions on ``B' = {U'[i, j] = 0 (j > i), U'[i, i] in [0, N_i]
-(signed rows), other entries in [-N_i, N_i]}`` (flat coordinates are
+(signed rows), other entries in [-N_i, N_i]}`` (and ``U'[0, 0] = ||u_1|| >=
+m_1``, a rational lower bound of ``min_B ||u_1||``; flat coordinates are
 ``lo == hi == 0``) proves them on ``B``. ``B'`` is not inside ``B``: ``f``
 must be proved real and ``C^3`` on ``B'`` (the caller's job), and a
 counterexample found in ``B'`` proves ``False`` only once a point of it is
@@ -267,12 +268,15 @@ class _Engine:
         return self._zero(lambda f, xs, d: f.subs({xs[row[-1]]: -xs[row[-1]] for row in rows}) - f)
 
 
-def _sqrt_up(q: Fraction, bits: int = 10) -> Fraction:
-    """A rational ``>= sqrt(q)``: exact when ``q`` is a rational square, else within ``2^-bits``."""
+def _sqrt(q: Fraction, up: bool, bits: int = 10) -> Fraction:
+    """A rational ``>= sqrt(q)`` (``up``) or ``<= sqrt(q)``: exact for rational squares,
+    else within ``2^-bits``."""
     p, r = math.isqrt(q.numerator), math.isqrt(q.denominator)
     if p * p == q.numerator and r * r == q.denominator:
         return Fraction(p, r)
     scale = 4**bits
+    if not up:
+        return Fraction(math.isqrt(q.numerator * scale // q.denominator), 2**bits)
     n = -(-q.numerator * scale // q.denominator)  # ceil(q * 4^bits)
     root = math.isqrt(n)
     return Fraction(root + (root * root < n), 2**bits)
@@ -293,12 +297,17 @@ def slice_box(sym: OrthogonalSymmetry, box: Box) -> tuple[Box, str]:
     iv = list(box.intervals)
     d, r = sym.shape
     for k, row in enumerate(sym.rows):
-        n = _sqrt_up(sum((max(lo * lo, hi * hi) for lo, hi in (iv[m] for m in row)), Fraction(0)))
+        ends = [iv[m] for m in row]
+        n = _sqrt(sum((max(lo * lo, hi * hi) for lo, hi in ends), Fraction(0)), True)
+        low = Fraction(0)
+        if k == 0:  # U'[0, 0] = ||u_1||: also bounded below
+            low = _sqrt(sum((min(lo * lo, hi * hi) for lo, hi in ends if lo * hi > 0),
+                            Fraction(0)), False)  # fmt: skip
         for j, m in enumerate(row):
             if k < r and j > k:
                 iv[m] = (Fraction(0), Fraction(0))
             elif k < r and j == k and (k < r - 1 or sym.reflections):
-                iv[m] = (Fraction(0), n)
+                iv[m] = (low, n)
             else:
                 iv[m] = (-n, n)
     out = Box(iv)
@@ -309,26 +318,28 @@ def slice_box(sym: OrthogonalSymmetry, box: Box) -> tuple[Box, str]:
     )
 
 
-def _rotation(r: int, angles: Sequence[float], flip: bool) -> np.ndarray:
-    out = np.eye(r)
-    for (i, j), phi in zip(itertools.combinations(range(r), 2), angles, strict=True):
-        g = np.eye(r)
-        g[i, i] = g[j, j] = math.cos(phi)
-        g[i, j], g[j, i] = -math.sin(phi), math.sin(phi)
-        out = out @ g
-    if flip:
-        out[:, -1] *= -1
+def _rotations(r: int, angles: np.ndarray, flip: np.ndarray) -> np.ndarray:
+    """``(n, r, r)``: the products of Givens rotations, one row of ``angles`` each (floats)."""
+    out = np.broadcast_to(np.eye(r), (len(angles), r, r)).copy()
+    for p, (i, j) in enumerate(itertools.combinations(range(r), 2)):
+        c, s = np.cos(angles[:, p]), np.sin(angles[:, p])
+        ci, cj = out[:, :, i].copy(), out[:, :, j].copy()
+        out[:, :, i] = ci * c[:, None] + cj * s[:, None]
+        out[:, :, j] = -ci * s[:, None] + cj * c[:, None]
+    out[flip, :, -1] *= -1
     return out
 
 
-def _exact_rotation(r: int, angles: Sequence[float], flip: bool) -> list[list[Fraction]]:
+def _exact_rotation(
+    r: int, angles: Sequence[float], flip: bool, den: int = 10**6
+) -> list[list[Fraction]]:
     """An exactly orthogonal rational matrix near :func:`_rotation` (rational ``tan(phi/2)``)."""
     out = [[Fraction(int(a == b)) for b in range(r)] for a in range(r)]
     for (i, j), phi in zip(itertools.combinations(range(r), 2), angles, strict=True):
         if abs(math.cos(phi / 2)) < 1e-9:
             c, s = Fraction(-1), Fraction(0)
         else:
-            t = Fraction(math.tan(phi / 2)).limit_denominator(10**6)
+            t = Fraction(math.tan(phi / 2)).limit_denominator(den)
             c, s = (1 - t * t) / (1 + t * t), 2 * t / (1 + t * t)
         for row in out:  # row @ G_ij
             row[i], row[j] = c * row[i] + s * row[j], -s * row[i] + c * row[j]
@@ -339,12 +350,12 @@ def _exact_rotation(r: int, angles: Sequence[float], flip: bool) -> list[list[Fr
 
 
 def rotate_into(
-    sym: OrthogonalSymmetry, box: Box, x: Sequence[Fraction], tries: int = 4000
+    sym: OrthogonalSymmetry, box: Box, x: Sequence[Fraction], tries: int = 2000
 ) -> tuple[Fraction, ...] | None:
     """A point ``x R`` inside ``box`` (checked exactly), ``R`` in the verified group, or ``None``.
 
-    A float search over products of Givens rotations (a grid for ``r = 2``,
-    seeded random angles otherwise) picks candidates; each is made exactly
+    A float search over products of Givens rotations (a grid of ``tries``
+    angles for ``r = 2``, seeded random angles otherwise) picks candidates; each is made exactly
     orthogonal with rational ``tan(phi/2)`` and the image is tested exactly.
     ``None`` proves nothing (no rotation was found, not that none exists).
     """
@@ -354,30 +365,29 @@ def rotate_into(
     iv = box.intervals
     if any(not iv[k][0] <= v <= iv[k][1] for k, v in enumerate(x) if k not in moved):
         return None
-    if r == 1:
-        cands = [((), flip) for flip in (False, True) if flip <= sym.reflections]
+    n = r * (r - 1) // 2
+    if r == 2:
+        angles = (2 * math.pi / tries) * np.arange(tries, dtype=float)[:, None]
     else:
-        n = r * (r - 1) // 2
-        if r == 2:
-            grid = [(2 * math.pi * k / tries,) for k in range(tries)]
-        else:
-            rng = np.random.default_rng(0)
-            grid = [tuple(a) for a in rng.uniform(-math.pi, math.pi, size=(tries, n))]
-        cands = [(a, flip) for a in grid for flip in (False, True) if flip <= sym.reflections]
+        angles = np.random.default_rng(0).uniform(-math.pi, math.pi, size=(tries if n else 1, n))
+    flips = [False, True] if sym.reflections else [False]
+    angles = np.concatenate([angles] * len(flips))
+    flip = np.repeat(np.array(flips), len(angles) // len(flips))
     U = np.array([[float(x[m]) for m in row] for row in rows])
     lo = np.array([[float(iv[m][0]) for m in row] for row in rows])
     hi = np.array([[float(iv[m][1]) for m in row] for row in rows])
     half = np.maximum((hi - lo) / 2, 1e-300)
-    mid = (hi + lo) / 2
-    scores = [float(np.max(np.abs(U @ _rotation(r, a, f) - mid) / half)) for a, f in cands]
+    images = np.einsum("kj,njl->nkl", U, _rotations(r, angles, flip))
+    scores = np.max(np.abs(images - (hi + lo) / 2) / half, axis=(1, 2))
     for pick in np.argsort(scores)[:8]:
         if scores[pick] > 1.0 + 1e-6:
             break
-        R = _exact_rotation(r, *cands[pick])
-        y = list(x)
-        for row in rows:
-            for j, m in enumerate(row):
-                y[m] = sum((Fraction(x[row[a]]) * R[a][j] for a in range(r)), Fraction(0))
-        if all(lo_ <= v <= hi_ for v, (lo_, hi_) in zip(y, iv, strict=True)):
-            return tuple(y)
+        for den in (100, 10**4, 10**6):  # short fractions first: a readable point
+            R = _exact_rotation(r, angles[pick], bool(flip[pick]), den)
+            y = list(x)
+            for row in rows:
+                for j, m in enumerate(row):
+                    y[m] = sum((Fraction(x[row[a]]) * R[a][j] for a in range(r)), Fraction(0))
+            if all(lo_ <= v <= hi_ for v, (lo_, hi_) in zip(y, iv, strict=True)):
+                return tuple(y)
     return None
