@@ -71,7 +71,11 @@ def recheck_cover(obj, rep, rng, leaves: int = 200, per_leaf: int = 1) -> None:
                 assert grad_norm(obj, q) >= mp(rep.theta), (leaf, q)
             elif leaf.condition == "hessian":
                 assert lambda_min(obj, q) <= -mp(rep.gamma), (leaf, q)
+            elif leaf.condition == "basin":  # (Z) or (G) at each point
+                assert any(max_dist(q, m) <= rep.zeta**2 for m in minima) or grad_norm(
+                    obj, q) >= mp(rep.theta), (leaf, q)  # fmt: skip
             else:
+                assert leaf.condition == "minimum", leaf
                 assert any(max_dist(q, m) <= rep.zeta**2 for m in minima), (leaf, q)
 
 

@@ -32,8 +32,14 @@ from saddlecheck._validation import InputError
 from saddlecheck.arith.rounding import arb_to_mid_rad, float_down, float_up, sqrt_down, sqrt_up
 from saddlecheck.arith.symmetric import interval_lambda_min
 from saddlecheck.box import Box
+from saddlecheck.landscape import basin as _basin
 from saddlecheck.landscape import bnb as _bnb
+from saddlecheck.landscape import taylor as _taylor
 from saddlecheck.objective import Objective
+
+LEVERS = {"basin", "taylor"}
+"""Which optional proofs :func:`step` tries (for measuring each one's effect, serially:
+worker processes keep their own copy). Removing one never changes a verdict's truth."""
 
 
 @dataclass(frozen=True)
@@ -177,6 +183,14 @@ def step(obj: Objective, p: Params, box: Box) -> tuple:
     near = _near_minimum(p, box, dist)
     if near is not None:
         return ("minimum", near)
+    if p.minima and p.distance is None and "basin" in LEVERS:
+        gc = np.array([float(a.mid()) for a in loc.grad_centre])
+        lam = _basin.basin(obj, p.minima, p.theta, p.zeta, box, gc)
+        if lam is not None:
+            return ("basin", float_down(lam))
+    second = second_order(obj, p, box, loc) if "taylor" in LEVERS else None
+    if second is not None:
+        return second
     ev = fails_everywhere(obj, p, box, loc)
     if ev is not None:
         return ("counterexample", ev, box)
@@ -188,6 +202,38 @@ def step(obj: Objective, p: Params, box: Box) -> tuple:
     if box.max_width() <= p.min_width:
         return ("undecided",)
     return ("split",)
+
+
+def second_order(obj: Objective, p: Params, box: Box, loc: _bnb.Local) -> tuple | None:
+    """(H) or (G) on ``box`` from the Taylor forms of :mod:`saddlecheck.landscape.taylor`.
+
+    Tried only where the centre meets the condition (float estimates pick
+    which; the proofs are ball arithmetic): (H) when ``lambda_min(H(c)) <=
+    -gamma``, from (T_q) with ``v`` the bottom eigenvector of ``H(c)``; (G) when
+    ``||grad f(c)|| >= theta``, from (T_g) along ``grad f(c)``.
+    """
+    try:
+        gc = np.array([float(a.mid()) for a in loc.grad_centre])
+        hc = obj.enclose("hess", loc.centre)
+        hmid = np.array([[float(a.mid()) for a in row] for row in hc])
+        if not (np.all(np.isfinite(gc)) and np.all(np.isfinite(hmid))):
+            return None
+        want_h = float(np.linalg.eigvalsh(hmid)[0]) <= -float(p.gamma)
+        want_g = float(np.linalg.norm(gc)) >= float(p.theta)
+        if not (want_h or want_g):
+            return None
+        d3 = obj.enclose("d3", box)
+    except (InputError, np.linalg.LinAlgError):
+        return None
+    if want_h:
+        rq = _taylor.rayleigh_taylor(hc, d3, loc.dx)
+        if rq <= flint.arb(_bnb.fq(-p.gamma)):
+            return ("hessian", _up(rq))
+    if want_g:
+        lo = _taylor.gradient_along(loc.grad_centre, hc, d3, loc.dx)
+        if lo >= flint.arb(_bnb.fq(p.theta)):
+            return ("gradient", _down(lo))
+    return None
 
 
 def _on_continuum(p: Params, box: Box) -> bool:
