@@ -31,6 +31,7 @@ CONDITION_STYLE = {  # face colour, label
     "gradient": ("#9ecae1", "||grad f|| >= theta"),
     "hessian": ("#fdd0a2", "lambda_min <= -gamma"),
     "minimum": ("#c7e9c0", "within zeta of a minimum"),
+    "basin": ("#a1d99b", "within zeta of a minimum or ||grad f|| >= theta"),
     "undecided": ("#d9d9d9", "undecided"),
     "counterexample": ("#e31a1c", "counterexample: all three fail"),
 }
