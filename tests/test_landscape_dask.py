@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import json
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from fractions import Fraction
 
 import pytest
 from dask import distributed  # the [dask] extra, installed by make test
 
 from saddlecheck import Box, InputError, Objective
 from saddlecheck.landscape import bnb as _bnb
+from saddlecheck.landscape import driver as _driver
 from saddlecheck.landscape.cluster import open_executor
 from saddlecheck.landscape.critical import critical_points
 from saddlecheck.landscape.strict_saddle import check_strict_saddle
@@ -178,3 +180,108 @@ def test_cli_unreachable_scheduler_is_bad_input(capsys):
     code = main(["analyze", "problem:toy", "--scheduler", "tcp://127.0.0.1:9"])
     _, err = capsys.readouterr()
     assert code == 2 and "scheduler='tcp://127.0.0.1:9' is unreachable" in err
+
+
+# -- the covering engine: subtree tasks committed in dispatch order (issue 13) -----------
+
+
+def _tree_step(obj, params, box):
+    """A fake per-box proof: split to width 1/8, one counterexample box, axis splits.
+
+    Sleeps a box-dependent time so that tasks finish out of order on a thread pool.
+    """
+    lo = box.intervals[0][0]
+    time.sleep(((lo * 7919).numerator % 5) * 0.0005)
+    if params == "cex" and box.intervals[0] == (Fraction(5, 8), Fraction(3, 4)) and \
+            box.intervals[1][0] >= 0:  # fmt: skip
+        return ("counterexample", {"box": str(box)}, box)
+    if box.max_width() <= Fraction(1, 8):
+        return ("undecided",) if lo < -1 else ("gradient", float(lo))
+    if box.widths[1] > box.widths[0]:
+        return ("split", 1)  # an explicit axis (helper B's interface)
+    return ("split",)
+
+
+ROOT = Box([(-2, 2), (-1, 1)])
+
+
+def _tree_run(executor, params=None, max_boxes=10**6, root=ROOT):
+    return _driver.cover(
+        _tree_step, _never, Objective("x**2 + y**2"), params, root, ("gradient",), executor,
+        max_boxes=max_boxes,
+    )  # fmt: skip
+
+
+def _never(params, box):
+    return False
+
+
+def _key(run):
+    return ([(str(b), t, v) for b, t, v in run.leaves], [str(b) for b in run.undecided],
+            [str(b) for b in run.left], run.processed, run.found, run.tasks)  # fmt: skip
+
+
+@pytest.mark.parametrize("max_boxes", [1, 5, 40, 97, 10**6])
+@pytest.mark.parametrize("params", [None, "cex"])
+def test_engine_commits_the_same_tree_on_a_thread_pool(monkeypatch, max_boxes, params):
+    """Budget cuts, the first counterexample and the leaves' order do not depend on timing."""
+    monkeypatch.setattr(_driver, "CAP", 32)  # many tasks on a small tree
+    monkeypatch.setattr(_driver, "RAMP", 2)
+    serial = _tree_run(None, params, max_boxes)
+    with ThreadPoolExecutor(3) as ex:
+        par = _tree_run(ex, params, max_boxes)
+    assert _key(par) == _key(serial)
+    assert serial.tasks > 1 or max_boxes == 1
+    if params == "cex" and max_boxes == 10**6:
+        assert serial.found is not None
+        assert serial.found[0].intervals[0] == (Fraction(5, 8), Fraction(3, 4))
+        assert serial.processed < 1023
+    if serial.found is None:
+        # the whole tree: 32 x 16 squares of side 1/8 (1023 boxes), or exactly the budget;
+        # leaves, undecided and unexamined boxes tile the root
+        assert serial.processed == min(max_boxes, 1023)
+        assert bool(serial.left) is (max_boxes < 1023)
+        tiles = [b for b, _, _ in serial.leaves] + serial.undecided + serial.left
+        area = sum((b.widths[0] * b.widths[1] for b in tiles), Fraction(0))
+        assert area == 8
+
+
+def test_engine_uses_the_axis_a_split_names():
+    run = _tree_run(None, root=Box([(0, 1), (0, 4)]))
+    # taller than wide: split along y (axis 1), so every leaf is a 1/8 x 1/8 square
+    assert len(run.leaves) == 8 * 32
+    assert {tuple(b.widths) for b, _, _ in run.leaves} == {(Fraction(1, 8), Fraction(1, 8))}
+
+
+def test_engine_budget_and_counterexample_on_dask_match_serial(client):
+    """Real proofs: matrix factorization (2, 2), a budget cut mid-task, and a counterexample."""
+    prob = get("matrix-factorization", d=2, r=2)
+    dist = prob.minima_distance.bounds
+    for consts, kw in [(("1/24", "1/3", "1/3"), {"max_boxes": 700}),
+                       (("1/24", "1/3", "1/3"), {"max_boxes": 1}),
+                       (("1/2", "1/100", "1/100"), {})]:  # fmt: skip
+        serial = check_strict_saddle(prob.objective, prob.box, *consts, minima=dist, **kw)
+        par = check_strict_saddle(prob.objective, prob.box, *consts, minima=dist,
+                                  executor=client.get_executor(), **kw)  # fmt: skip
+        _same(serial.to_json(), par.to_json())
+        if kw:
+            assert serial.status == "budget" and serial.boxes_processed == kw["max_boxes"]
+        else:
+            assert serial.holds is False
+
+
+def test_engine_time_limit_with_processes_stops_with_what_it_knows():
+    prob = get("matrix-factorization", d=2, r=2)
+    with ProcessPoolExecutor(2) as ex:
+        rep, seconds = _timed(check_strict_saddle, prob.objective, prob.box, "1/24", "1/3",
+                              "1/3", minima=prob.minima_distance.bounds, executor=ex,
+                              time_limit="1.5")  # fmt: skip
+    assert seconds < 1.5 + 15
+    assert rep.holds is None and rep.status == "time limit" and rep.undecided
+    assert 0 < rep.boxes_processed < 38_000
+
+
+def _timed(fn, *args, **kwargs):
+    t = time.monotonic()
+    out = fn(*args, **kwargs)
+    return out, time.monotonic() - t

@@ -43,7 +43,7 @@ from saddlecheck.box import Box
 from saddlecheck.landscape import bnb as _bnb
 from saddlecheck.objective import Objective
 
-CAP = 256
+CAP = 512
 """Boxes per task at most (after the first few tasks, see :func:`cap_of`)."""
 
 RAMP = 16
