@@ -9,8 +9,9 @@ Prints four tables:
 2. workers: matrix factorization ``(2, 2)`` with the recalled constants,
    serial against 1 and 2 worker processes (``ProcessPoolExecutor``) and a
    2-worker Dask ``LocalCluster``: time, speed-up against the serial run and
-   worker utilisation (seconds the workers spent inside chunks / (workers x
-   wall time of the whole check, start-up included));
+   worker utilisation (seconds the workers spent inside tasks / (workers x
+   wall time of the whole check, start-up included)) and the driver process's
+   CPU seconds (bookkeeping that competes with the workers for the cores);
 3. counterexamples: ``find_counterexample`` on matrix factorization with
    ``d * r`` up to 50 and phase retrieval, with deliberately too-large
    constants (``theta = sigma_r^(3/2)``) and with the recalled ones (there
@@ -123,10 +124,11 @@ def table_workers() -> None:
     mf = get("matrix-factorization", d=2, r=2)
     print("\n2. workers: matrix factorization (2, 2), recalled constants (1/24, 1/3, 1/3)")
     print(f"{'engine':<28}{'verdict':>9}{'boxes':>9}{'time (s)':>10}{'speed-up':>10}"
-          f"{'utilisation':>13}   load")  # fmt: skip
+          f"{'utilisation':>13}{'driver CPU (s)':>16}   load")  # fmt: skip
+    c0 = time.process_time()
     serial, t0 = timed(lambda: mf_run(mf, None))
     print(f"{'serial (no executor)':<28}{serial.holds!s:>9}{serial.boxes_processed:>9}"
-          f"{t0:>10.1f}{1:>9.2f}x{'':>13}   {load()}")  # fmt: skip
+          f"{t0:>10.1f}{1:>9.2f}x{'':>13}{time.process_time() - c0:>16.2f}   {load()}")  # fmt: skip
 
     def engines():
         for n in (1, 2):
@@ -141,11 +143,13 @@ def table_workers() -> None:
             yield "Dask LocalCluster, 2 workers", BusyMeter(client.get_executor(), 2)
 
     for name, ex in engines():
+        c0 = time.process_time()
         rep, t = timed(lambda ex=ex: mf_run(mf, ex))
+        cpu = time.process_time() - c0  # with Dask: the client and the scheduler's threads too
         assert identical(serial.to_json(), rep.to_json()), f"{name}: the engine changed it"
         util = ex.busy / (ex._max_workers * t)
         print(f"{name:<28}{rep.holds!s:>9}{rep.boxes_processed:>9}{t:>10.1f}{t0 / t:>9.2f}x"
-              f"{util:>12.0%}   {load()}")  # fmt: skip
+              f"{util:>12.0%}{cpu:>16.2f}   {load()}")  # fmt: skip
 
 
 def table_counterexamples(quick: bool) -> None:
