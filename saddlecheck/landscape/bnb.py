@@ -18,7 +18,9 @@ the per-box function either in this process or through any
 ``client.get_executor()``): the per-box function is pure, the batches do not
 depend on the executor, and the results of a batch are merged in the order of
 its boxes, so the outcome is identical with and without an executor. Inside a
-batch, small chunks are refilled as workers finish (:func:`map_boxes`).
+batch, small chunks are refilled as workers finish (:func:`map_boxes`; used by
+the critical-point search). The strict-saddle covering has its own engine
+without batch barriers, :mod:`saddlecheck.landscape.driver`.
 """
 
 from __future__ import annotations
@@ -301,6 +303,8 @@ def _job(obj: Objective) -> _Job:
 def _worker_objective(job: _Job) -> Objective:
     obj = _WORKER_OBJECTIVES.get(job.key)
     if obj is None:
+        if len(_WORKER_OBJECTIVES) > 16:  # a long-lived worker (Dask) sees many objectives
+            _WORKER_OBJECTIVES.clear()
         obj = Objective(job.text, job.variables, engine=job.engine)
         _WORKER_OBJECTIVES[job.key] = obj
     return obj

@@ -172,6 +172,8 @@ class _Engine:
         self.dispatched = 0
         self.last_tick = time.monotonic()
         self.job = _bnb._job(obj)
+        if len(_bnb._WORKER_OBJECTIVES) > 16:
+            _bnb._WORKER_OBJECTIVES.clear()
         _bnb._WORKER_OBJECTIVES.setdefault(self.job.key, obj)  # forked workers inherit it
 
     def seconds(self) -> float | None:

@@ -215,8 +215,11 @@ def check_strict_saddle(
         min_width: boxes narrower than this are left undecided (default: the
             box's largest width / 2**16).
         max_boxes: budget of boxes for the covering (and, separately, for the
-            critical-point search).
-        executor: any ``concurrent.futures.Executor``; results are identical
+            critical-point search); the covering never processes more.
+        executor: any ``concurrent.futures.Executor`` (a process pool, a Dask
+            ``client.get_executor()``): tasks of up to 512 boxes are processed
+            in the workers, run ahead and committed in a fixed order
+            (:mod:`saddlecheck.landscape.driver`), so results are identical
             without it (unless ``time_limit`` cuts the run).
         time_limit: seconds of wall-clock time for the whole check, the
             minima search included (``None``: no limit). When reached the
