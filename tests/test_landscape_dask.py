@@ -285,3 +285,19 @@ def _timed(fn, *args, **kwargs):
     t = time.monotonic()
     out = fn(*args, **kwargs)
     return out, time.monotonic() - t
+
+
+def test_engine_progress_with_processes(monkeypatch):
+    monkeypatch.setattr(_driver, "PROGRESS_EVERY", 0.0)  # a report at every commit
+    prob = get("matrix-factorization", d=2, r=2)
+    seen = []
+    with ProcessPoolExecutor(2) as ex:
+        rep = check_strict_saddle(prob.objective, prob.box, "1/24", "1/3", "1/3",
+                                  minima=prob.minima_distance.bounds, max_boxes=3000,
+                                  executor=ex, progress=seen.append)  # fmt: skip
+    assert len(seen) > 3 and all(d["phase"] == "covering" for d in seen)
+    boxes = [d["boxes"] for d in seen]
+    assert boxes == sorted(boxes) and boxes[-1] == rep.boxes_processed == 3000
+    assert all(0 <= d["settled_fraction"] <= 1 for d in seen)
+    assert seen[-1]["frontier"] == rep.counts["undecided"] > 0  # the budget cut: all unexamined
+    assert seen[-1]["leaves"] == len(rep.leaves)
