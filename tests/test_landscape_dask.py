@@ -301,3 +301,18 @@ def test_engine_progress_with_processes(monkeypatch):
     assert all(0 <= d["settled_fraction"] <= 1 for d in seen)
     assert seen[-1]["frontier"] == rep.counts["undecided"] > 0  # the budget cut: all unexamined
     assert seen[-1]["leaves"] == len(rep.leaves)
+
+
+def _raises_when_narrow(obj, params, box):
+    if box.max_width() <= Fraction(1, 4):
+        raise InputError(f"no enclosure on {box}")
+    return ("split",)
+
+
+def test_engine_passes_a_worker_error_to_the_caller():
+    for ex in (None, ThreadPoolExecutor(2)):
+        with pytest.raises(InputError, match="no enclosure on"):
+            _driver.cover(_raises_when_narrow, _never, Objective("x**2"), None, Box([(0, 4)]),
+                          ("gradient",), ex, max_boxes=10**6)  # fmt: skip
+        if ex is not None:
+            ex.shutdown()
