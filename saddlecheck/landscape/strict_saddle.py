@@ -245,7 +245,8 @@ def check_strict_saddle(
         InputError: ``theta``, ``gamma`` or ``zeta`` not ``> 0``, a box of the
             wrong dimension, a singularity or Piecewise boundary in the box (or
             in the enlarged box, for the minima search), ``minima`` not callable,
-            a declared symmetry that does not hold.
+            a declared symmetry that does not hold (or cannot be proved), an
+            orthogonal declaration without ``minima=``.
 
     Examples:
         >>> obj = Objective("x**4/4 - x**2/2 + y**2/2")
