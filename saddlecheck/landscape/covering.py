@@ -34,10 +34,11 @@ from saddlecheck.arith.symmetric import interval_lambda_min
 from saddlecheck.box import Box
 from saddlecheck.landscape import basin as _basin
 from saddlecheck.landscape import bnb as _bnb
+from saddlecheck.landscape import splitting as _splitting
 from saddlecheck.landscape import taylor as _taylor
 from saddlecheck.objective import Objective
 
-LEVERS = {"basin", "taylor"}
+LEVERS = {"basin", "taylor", "axis"}
 """Which optional proofs :func:`step` tries (for measuring each one's effect, serially:
 worker processes keep their own copy). Removing one never changes a verdict's truth."""
 
@@ -188,7 +189,8 @@ def step(obj: Objective, p: Params, box: Box) -> tuple:
         lam = _basin.basin(obj, p.minima, p.theta, p.zeta, box, gc)
         if lam is not None:
             return ("basin", float_down(lam))
-    second = second_order(obj, p, box, loc) if "taylor" in LEVERS else None
+    notes: dict = {}
+    second = second_order(obj, p, box, loc, notes) if "taylor" in LEVERS else None
     if second is not None:
         return second
     ev = fails_everywhere(obj, p, box, loc)
@@ -201,16 +203,23 @@ def step(obj: Objective, p: Params, box: Box) -> tuple:
         return ("undecided", "continuum")
     if box.max_width() <= p.min_width:
         return ("undecided",)
+    if "axis" in LEVERS:
+        axis = _splitting.choose_axis(loc.grad_centre, loc.hess, box.widths, p.theta, p.gamma,
+                                      notes.get("rayleigh"))  # fmt: skip
+        if axis is not None:
+            return ("split", axis)
     return ("split",)
 
 
-def second_order(obj: Objective, p: Params, box: Box, loc: _bnb.Local) -> tuple | None:
+def second_order(obj: Objective, p: Params, box: Box, loc: _bnb.Local,
+                 notes: dict | None = None) -> tuple | None:  # fmt: skip
     """(H) or (G) on ``box`` from the Taylor forms of :mod:`saddlecheck.landscape.taylor`.
 
     Tried only where the centre meets the condition (float estimates pick
     which; the proofs are ball arithmetic): (H) when ``lambda_min(H(c)) <=
     -gamma``, from (T_q) with ``v`` the bottom eigenvector of ``H(c)``; (G) when
-    ``||grad f(c)|| >= theta``, from (T_g) along ``grad f(c)``.
+    ``||grad f(c)|| >= theta``, from (T_g) along ``grad f(c)``. ``notes["rayleigh"]``
+    receives ``(q(c), slopes)`` of (T_q) when it was computed.
     """
     try:
         gc = np.array([float(a.mid()) for a in loc.grad_centre])
@@ -219,14 +228,23 @@ def second_order(obj: Objective, p: Params, box: Box, loc: _bnb.Local) -> tuple 
         if not (np.all(np.isfinite(gc)) and np.all(np.isfinite(hmid))):
             return None
         want_h = float(np.linalg.eigvalsh(hmid)[0]) <= -float(p.gamma)
-        want_g = float(np.linalg.norm(gc)) >= float(p.theta)
+        ng = float(np.linalg.norm(gc))
+        r = np.array([float(w) / 2 for w in box.widths])
+        # (T_g)'s lower end is at most its value at h = 0 plus the linear part's minimum
+        want_g = ng > 0 and ng - float(np.abs(hmid @ (gc / ng)) @ r) >= 0.999 * float(p.theta)
         if not (want_h or want_g):
             return None
         d3 = obj.enclose("d3", box)
     except (InputError, np.linalg.LinAlgError):
         return None
     if want_h:
-        rq = _taylor.rayleigh_taylor(hc, d3, loc.dx)
+        v = _taylor.bottom_vector(hc)
+        if v is None:
+            return None
+        qc, slopes = _taylor.rayleigh_parts(hc, d3, v)
+        if notes is not None:
+            notes["rayleigh"] = (qc, slopes)
+        rq = qc + sum((s * h for s, h in zip(slopes, loc.dx, strict=True)), flint.arb(0))
         if rq <= flint.arb(_bnb.fq(-p.gamma)):
             return ("hessian", _up(rq))
     if want_g:

@@ -82,24 +82,39 @@ def rayleigh_taylor(hess_c: Sequence, d3: Sequence, dx: Sequence,
         >>> rayleigh_taylor(H, D3, dx).upper() <= -1
         True
     """
-    d = len(hess_c)
     if v is None:
         v = bottom_vector(hess_c)
         if v is None:
             return flint.arb("inf")
+    q, slopes = rayleigh_parts(hess_c, d3, v)
+    for s, h in zip(slopes, dx, strict=True):
+        q += s * h
+    return q
+
+
+def rayleigh_parts(hess_c: Sequence, d3: Sequence,
+                   v: Sequence) -> tuple[flint.arb, list[flint.arb]]:  # fmt: skip
+    """``(q(c), [s_k])``: ``v^T H(c) v / v^T v`` and ``v^T D3_k(X) v / v^T v`` (balls).
+
+    (T_q) is ``q(c) + sum_k s_k (X_k - c_k)``; the slopes also guide the choice
+    of the axis to bisect (:mod:`saddlecheck.landscape.splitting`).
+    """
+    d = len(hess_c)
+    nv = sum((t * t for t in v), flint.arb(0))
     q = flint.arb(0)
     for i in range(d):
         q += v[i] * v[i] * hess_c[i][i]
         for j in range(i + 1, d):
             q += 2 * v[i] * v[j] * hess_c[i][j]
+    slopes = []
     for k in range(d):
         s = flint.arb(0)
         for i in range(d):
             s += v[i] * v[i] * d3[i][i][k]
             for j in range(i + 1, d):
                 s += 2 * v[i] * v[j] * d3[i][j][k]
-        q += s * dx[k]
-    return q / sum((t * t for t in v), flint.arb(0))
+        slopes.append(s / nv)
+    return q / nv, slopes
 
 
 def gradient_along(grad_c: Sequence, hess_c: Sequence, d3: Sequence, dx: Sequence,
