@@ -138,3 +138,50 @@ def test_square_range_and_quadratic_term(d3_sign):
         assert lo > -1e-7 and hi >= Fraction(1, 2)
     else:
         assert hi < 1e-7 and lo <= Fraction(-1, 2)
+
+
+@settings(max_examples=examples(100), deadline=None)
+@given(st.integers(1, 6), st.integers(0, 2**32 - 1))
+def test_best_direction_solves_the_box_least_squares(d, seed):
+    """``best_direction`` returns a residual of a feasible ``t`` that (nearly) minimises
+    ``||g + H t||`` over the box, and its dual value matches (strong duality)."""
+    rng = np.random.default_rng(seed)
+    g = rng.normal(size=d) * rng.choice([0.1, 1, 10])
+    a = rng.normal(size=(d, d))
+    well = seed % 2 == 0  # well conditioned: the dual optimum is reached in 200 sweeps
+    h = a @ a.T + d * np.eye(d) if well else a + a.T
+    r = rng.uniform(0.01, 2, size=d)
+    v = taylor.best_direction(g, h, r, sweeps=200)
+    t = np.linalg.lstsq(h, v - g, rcond=None)[0]  # v = g + H t for a t in the box
+    assert np.all(np.abs(t) <= r * (1 + 1e-6) + 1e-9) or np.linalg.matrix_rank(h) < d
+    samples = rng.uniform(-1, 1, size=(4000, d)) * r
+    best = np.min(np.linalg.norm(g + samples @ h.T, axis=1))
+    assert np.linalg.norm(v) <= best + 1e-6
+    n = np.linalg.norm(v)
+    if n > 1e-9:
+        u = v / n
+        dual = u @ g - np.abs(h @ u) @ r  # a lower bound of ||g + H t|| on the box
+        assert dual <= best + 1e-6
+        if well and n > 0.05 * (1 + np.linalg.norm(g)):  # the dual optimum
+            assert dual >= n - 1e-2 * (1 + n)
+
+
+def test_gradient_along_best_direction_beats_grad_c():
+    """Why the direction matters: ``f = 5 x^2 + y^2 / 2`` on ``[-0.05, 0.15] x [0.9, 1.1]``:
+    ``min ||grad f|| = 0.9``; along ``grad f(c) = (0.5, 1)`` the bound is about 0.58,
+    along the best direction ``(0, 1)`` it is 0.9."""
+    obj = Objective("5*x**2 + y**2/2")
+    box = Box([(Fraction(-1, 20), Fraction(3, 20)), (Fraction(9, 10), Fraction(11, 10))])
+    loc, hc, d3 = forms(obj, box)
+    gc = np.array([float(a.mid()) for a in loc.grad_centre])
+    hm = np.array([[float(a.mid()) for a in row] for row in hc])
+    u = taylor.best_direction(gc, hm, np.array([0.1, 0.1]))
+    plain = taylor.gradient_along(loc.grad_centre, hc, d3, loc.dx)
+    best = taylor.gradient_along(loc.grad_centre, hc, d3, loc.dx,
+                                 [flint.arb(float(t)) for t in u])  # fmt: skip
+    assert plain.lower() < 0.6 and 0.899 < best.lower() <= 0.9
+    rng = np.random.default_rng(3)
+    for p in sample(box, rng, 50):  # the bound is sound at sampled points
+        gp = obj.grad(p, dps=DPS)
+        with mpmath.workdps(DPS):
+            assert mpmath.sqrt(sum(t * t for t in gp)) >= arb_q(best)[0]

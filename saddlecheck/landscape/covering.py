@@ -218,7 +218,9 @@ def second_order(obj: Objective, p: Params, box: Box, loc: _bnb.Local,
     Tried only where the centre meets the condition (float estimates pick
     which; the proofs are ball arithmetic): (H) when ``lambda_min(H(c)) <=
     -gamma``, from (T_q) with ``v`` the bottom eigenvector of ``H(c)``; (G) when
-    ``||grad f(c)|| >= theta``, from (T_g) along ``grad f(c)``. ``notes["rayleigh"]``
+    ``||grad f(c)|| >= theta``, from (T_g) along the direction that maximises its
+    linear part (:func:`~saddlecheck.landscape.taylor.best_direction`), when that
+    part's maximum reaches ``theta``. ``notes["rayleigh"]``
     receives ``(q(c), slopes)`` of (T_q) when it was computed.
     """
     try:
@@ -228,10 +230,14 @@ def second_order(obj: Objective, p: Params, box: Box, loc: _bnb.Local,
         if not (np.all(np.isfinite(gc)) and np.all(np.isfinite(hmid))):
             return None
         want_h = float(np.linalg.eigvalsh(hmid)[0]) <= -float(p.gamma)
-        ng = float(np.linalg.norm(gc))
-        r = np.array([float(w) / 2 for w in box.widths])
-        # (T_g)'s lower end is at most its value at h = 0 plus the linear part's minimum
-        want_g = ng > 0 and ng - float(np.abs(hmid @ (gc / ng)) @ r) >= 0.999 * float(p.theta)
+        u = None
+        if float(np.linalg.norm(gc)) >= float(p.theta):
+            # the direction maximising (T_g)'s linear part; its value bounds (T_g) from above
+            r = np.array([float(w) / 2 for w in box.widths])
+            u = _taylor.best_direction(gc, 0.5 * (hmid + hmid.T), r)
+            if not (np.all(np.isfinite(u)) and np.linalg.norm(u) >= 0.999 * float(p.theta)):
+                u = None
+        want_g = u is not None
         if not (want_h or want_g):
             return None
         d3 = obj.enclose("d3", box)
@@ -248,7 +254,8 @@ def second_order(obj: Objective, p: Params, box: Box, loc: _bnb.Local,
         if rq <= flint.arb(_bnb.fq(-p.gamma)):
             return ("hessian", _up(rq))
     if want_g:
-        lo = _taylor.gradient_along(loc.grad_centre, hc, d3, loc.dx)
+        lo = _taylor.gradient_along(loc.grad_centre, hc, d3, loc.dx,
+                                    [flint.arb(float(t)) for t in u])  # fmt: skip
         if lo >= flint.arb(_bnb.fq(p.theta)):
             return ("gradient", _down(lo))
     return None

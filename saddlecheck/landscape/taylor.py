@@ -164,3 +164,40 @@ def gradient_along(grad_c: Sequence, hess_c: Sequence, d3: Sequence, dx: Sequenc
             quad += 2 * t * dx[j] * dx[k]
     s += _HALF * quad
     return s / sum((t * t for t in u), flint.arb(0)).sqrt()
+
+
+def best_direction(g: np.ndarray, h: np.ndarray, r: np.ndarray, sweeps: int = 20) -> np.ndarray:
+    """A float direction ``u`` for (T_g): the residual ``g + H t*`` of ``min ||g + H t||``.
+
+    The minimum is over the box ``|t_k| <= r_k``.
+
+    By duality, ``min_t ||g + H t|| = max_{||u|| <= 1} (u . g - sum_k |(H u)_k| r_k)``
+    with the optimum at the normalised residual, so this ``u`` makes the linear
+    part of (T_g) as large as possible. Coordinate descent on the convex
+    quadratic (``sweeps`` passes; a heuristic: any ``u`` gives a valid bound,
+    the proof is :func:`gradient_along` in ball arithmetic).
+
+    >>> best_direction(np.array([1.0, 0.0]), np.eye(2), np.array([0.5, 0.5]))
+    array([0.5, 0. ])
+    """
+    q = h.T @ h
+    b = h.T @ g
+    d = len(g)
+    t = np.zeros(d)
+    grad = b.copy()  # q t + b
+    diag = np.diag(q)
+    qc = [q[:, k].copy() for k in range(d)]
+    for _ in range(sweeps):
+        moved = 0.0
+        for k in range(d):
+            if diag[k] <= 0:
+                continue
+            new = min(max(t[k] - grad[k] / diag[k], -r[k]), r[k])
+            delta = new - t[k]
+            if delta:
+                t[k] = new
+                grad += qc[k] * delta
+                moved = max(moved, abs(delta))
+        if moved <= 1e-12 * (1 + float(np.max(r))):
+            break
+    return g + h @ t
