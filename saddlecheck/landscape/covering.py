@@ -139,7 +139,8 @@ def fails_everywhere(obj: Objective, p: Params, box: Box, loc=None) -> dict | No
             "distance_lower": far}  # fmt: skip
 
 
-def _probe(obj: Objective, p: Params, box: Box) -> tuple[Box, dict] | None:
+def _probe(obj: Objective, p: Params, box: Box,
+           grad_c: np.ndarray | None = None) -> tuple[Box, dict] | None:  # fmt: skip
     """If all three conditions fail at the centre (floats), try small boxes around it.
 
     A heuristic search only (the proof is :func:`fails_everywhere`): it finds
@@ -148,7 +149,8 @@ def _probe(obj: Objective, p: Params, box: Box) -> tuple[Box, dict] | None:
     c = box.midpoint()
     try:
         xc = np.array([float(v) for v in c])
-        if float(np.linalg.norm(obj.grad(xc))) >= float(p.theta):
+        gx = obj.grad(xc) if grad_c is None else grad_c
+        if float(np.linalg.norm(gx)) >= float(p.theta):
             return None
         if float(np.linalg.eigvalsh(obj.hess(xc))[0]) <= -float(p.gamma):
             return None
@@ -196,7 +198,7 @@ def step(obj: Objective, p: Params, box: Box) -> tuple:
     ev = fails_everywhere(obj, p, box, loc)
     if ev is not None:
         return ("counterexample", ev, box)
-    found = _probe(obj, p, box)
+    found = _probe(obj, p, box, np.array([float(a.mid()) for a in loc.grad_centre]))
     if found is not None:
         return ("counterexample", found[1], found[0])
     if _on_continuum(p, box):
@@ -204,7 +206,8 @@ def step(obj: Objective, p: Params, box: Box) -> tuple:
     if box.max_width() <= p.min_width:
         return ("undecided",)
     if "axis" in LEVERS:
-        axis = _splitting.choose_axis(loc.grad_centre, loc.hess, box.widths, p.theta, p.gamma,
+        widths = [2 * float(a.rad()) for a in loc.dx]  # floats suffice for a heuristic
+        axis = _splitting.choose_axis(loc.grad_centre, loc.hess, widths, p.theta, p.gamma,
                                       notes.get("rayleigh"))  # fmt: skip
         if axis is not None:
             return ("split", axis)
@@ -233,7 +236,7 @@ def second_order(obj: Objective, p: Params, box: Box, loc: _bnb.Local,
         u = None
         if float(np.linalg.norm(gc)) >= float(p.theta):
             # the direction maximising (T_g)'s linear part; its value bounds (T_g) from above
-            r = np.array([float(w) / 2 for w in box.widths])
+            r = np.array([float(a.rad()) for a in loc.dx])
             u = _taylor.best_direction(gc, 0.5 * (hmid + hmid.T), r)
             if not (np.all(np.isfinite(u)) and np.linalg.norm(u) >= 0.999 * float(p.theta)):
                 u = None

@@ -69,14 +69,14 @@ def predicted_margins(gc: np.ndarray, hm: np.ndarray, hr: np.ndarray, r: np.ndar
     return np.stack([best[:d], best[d:]], axis=1)
 
 
-def choose_axis(grad_c: Sequence, hess: Sequence, widths: Sequence[Fraction], theta: Fraction,
+def choose_axis(grad_c: Sequence, hess: Sequence, widths: Sequence, theta: Fraction,
                 gamma: Fraction, ray: tuple | None = None) -> int | None:  # fmt: skip
     """The axis to bisect, or ``None`` for the default (the widest).
 
     Args:
         grad_c: ball enclosure of ``grad f`` at the centre.
         hess: ball enclosure of ``Hess f`` over the box.
-        widths: the box's widths (exact).
+        widths: the box's widths (floats suffice).
         theta, gamma: the constants.
         ray: ``(q(c), slopes)`` of the Rayleigh quotient's Taylor form (balls),
             or ``None``.

@@ -180,24 +180,25 @@ def best_direction(g: np.ndarray, h: np.ndarray, r: np.ndarray, sweeps: int = 20
     >>> best_direction(np.array([1.0, 0.0]), np.eye(2), np.array([0.5, 0.5]))
     array([0.5, 0. ])
     """
-    q = h.T @ h
-    b = h.T @ g
-    d = len(g)
-    t = np.zeros(d)
-    grad = b.copy()  # q t + b
-    diag = np.diag(q)
-    qc = [q[:, k].copy() for k in range(d)]
+    q = (h.T @ h).tolist()
+    grad = (h.T @ g).tolist()  # q t + b, kept up to date
+    rl = [float(v) for v in r]
+    d = len(rl)
+    t = [0.0] * d
+    tol = 1e-12 * (1.0 + max(rl))
     for _ in range(sweeps):
         moved = 0.0
         for k in range(d):
-            if diag[k] <= 0:
+            qk = q[k]
+            if qk[k] <= 0:
                 continue
-            new = min(max(t[k] - grad[k] / diag[k], -r[k]), r[k])
+            new = min(max(t[k] - grad[k] / qk[k], -rl[k]), rl[k])
             delta = new - t[k]
             if delta:
                 t[k] = new
-                grad += qc[k] * delta
+                for i in range(d):
+                    grad[i] += qk[i] * delta  # q is symmetric: column k = row k
                 moved = max(moved, abs(delta))
-        if moved <= 1e-12 * (1 + float(np.max(r))):
+        if moved <= tol:
             break
-    return g + h @ t
+    return g + h @ np.array(t)
