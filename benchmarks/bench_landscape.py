@@ -16,7 +16,9 @@ Prints four tables:
    ``d * r`` up to 50 and phase retrieval, with deliberately too-large
    constants (``theta = sigma_r^(3/2)``) and with the recalled ones (there
    must be none): building the objective, and the search + proof;
-4. how the box count grows with the dimension for the ``d``-dimensional toy.
+4. how the box count grows with the dimension (toy-nd ``d = 2..6``, matrix
+   factorization up to 6 variables), with each covering lever of issue 13
+   (Taylor forms, basin leaves, bisection look-ahead) added in turn.
 
 Times are single runs (the work is deterministic; the machine may be shared:
 the load average is printed before and after).
@@ -36,6 +38,7 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor
 
 import numpy as np
 
+from saddlecheck.landscape import covering as _cov
 from saddlecheck.landscape.counterexample import MinimaPoints, find_counterexample
 from saddlecheck.landscape.critical import critical_points
 from saddlecheck.landscape.strict_saddle import check_strict_saddle
@@ -185,16 +188,74 @@ def table_counterexamples(quick: bool) -> None:
               f"{tb:>11.1f}{t:>18.2f}")  # fmt: skip
 
 
-def table_growth() -> None:
-    print("\n4. d-dimensional toy on [-2, 2]^d, (theta, gamma, zeta) = (0.3, 0.5, 0.5), serial")
-    print(f"{'d':>3}{'verdict':>9}{'covering boxes':>16}{'minima-search boxes':>21}"
-          f"{'time (s)':>10}")  # fmt: skip
-    for d in range(2, 6):
+LEVER_STEPS = (
+    ("first order, widest", set()),
+    ("+ Taylor", {"taylor"}),
+    ("+ basin", {"taylor", "basin"}),
+    ("+ axis (all)", {"taylor", "basin", "axis"}),
+)
+"""The covering's optional proofs switched on one at a time (``covering.LEVERS``, serial)."""
+
+
+def _levers_run(levers: set, fn):
+    saved = set(_cov.LEVERS)
+    _cov.LEVERS.clear()
+    _cov.LEVERS.update(levers)
+    try:
+        return timed(fn)
+    finally:
+        _cov.LEVERS.clear()
+        _cov.LEVERS.update(saved)
+
+
+def table_growth(quick: bool) -> None:
+    """Boxes and serial seconds per problem and dimension, each lever of issue 13 added in turn.
+
+    ``first order, widest`` is the covering before lever 2 (gradient by the
+    natural and centred forms, Rayleigh quotient by the natural form, bisect the
+    widest axis); ``+ Taylor`` adds the second-order forms of the Rayleigh
+    quotient and of the gradient along ``grad f(c)``; ``+ basin`` the basin
+    leaves of proved minima (not used with a caller's ``minima=``); ``+ axis``
+    the bisection look-ahead. The 6-variable matrix factorizations run with all
+    levers only, ``time_limit=600`` s (``None`` = not decided in time).
+    """
+    print("\n4. boxes and serial time per added dimension, each lever of issue 13 in turn")
+    print("   toy-nd on [-2, 2]^d with (0.3, 0.5, 0.5); matrix factorization (MF) with the "
+          "recalled (1/24, 1/3, 1/3), minima=")  # fmt: skip
+    print(f"{'problem':<14}" + "".join(f"{name:>24}" for name, _ in LEVER_STEPS)
+          + f"{'growth':>8}")  # fmt: skip
+
+    def toy(d):
         prob = get("toy-nd", d=d)
-        rep, t = timed(lambda prob=prob: check_strict_saddle(
-            prob.objective, prob.box, "0.3", "0.5", "0.5", max_boxes=400_000))  # fmt: skip
-        print(f"{d:>3}{rep.holds!s:>9}{rep.boxes_processed:>16}{rep.minima.boxes_processed:>21}"
-              f"{t:>10.2f}")  # fmt: skip
+        return lambda: check_strict_saddle(prob.objective, prob.box, "0.3", "0.5", "0.5",
+                                           max_boxes=2_000_000)  # fmt: skip
+
+    def mf(d, r, limit=None):
+        p = get("matrix-factorization", d=d, r=r)
+        return lambda: check_strict_saddle(p.objective, p.box, "1/24", "1/3", "1/3",
+                                           minima=p.minima_distance.bounds,
+                                           max_boxes=5_000_000, time_limit=limit)  # fmt: skip
+
+    last = None
+    for d in range(2, 6 if quick else 7):
+        cells = []
+        for _, levers in LEVER_STEPS:
+            rep, t = _levers_run(levers, toy(d))
+            cells.append(f"{rep.boxes_processed:>9} {t:>6.1f}s {rep.holds!s:>5}")
+        growth = "" if last is None else f"{rep.boxes_processed / last:.2f}x"
+        last = rep.boxes_processed
+        print(f"{f'toy-nd d={d}':<14}" + "".join(f"{c:>24}" for c in cells) + f"{growth:>8}")
+    shapes = [(2, 2), (4, 1)] + ([] if quick else [(6, 1), (3, 2)])
+    for d, r in shapes:
+        big = d * r >= 6
+        cells = []
+        for _, levers in LEVER_STEPS:
+            if big and levers != LEVER_STEPS[-1][1]:
+                cells.append("(not run)")
+                continue
+            rep, t = _levers_run(levers, mf(d, r, 600 if big else None))
+            cells.append(f"{rep.boxes_processed:>9} {t:>6.1f}s {rep.holds!s:>5}")
+        print(f"{f'MF ({d}, {r})':<14}" + "".join(f"{c:>24}" for c in cells))
 
 
 def main() -> None:
@@ -204,7 +265,7 @@ def main() -> None:
     if not quick:
         table_workers()
     table_counterexamples(quick)
-    table_growth()
+    table_growth(quick)
     print(f"\nload average after: {load()}")
 
 
