@@ -130,7 +130,7 @@ def test_basin_oracle_on_random_boxes():
         c = [Fraction(int(rng.integers(-8, 40)), 16), Fraction(int(rng.integers(-24, 24)), 16)]
         w = Fraction(1, 2 ** int(rng.integers(1, 5)))
         box = Box([(v - w / 2, v + w / 2) for v in c])
-        lam = _basin.basin(obj, [e], Fraction(3, 10), Fraction(1, 2), box)
+        lam = _basin.basin_bound(obj, [e], Fraction(3, 10), Fraction(1, 2), box)
         if lam is None:
             continue
         settled += 1
@@ -149,10 +149,10 @@ def test_basin_skips_a_hull_where_f_is_undefined():
     obj = Objective("x - 2*log(x) + y**2")
     e = Box([(2, 2), (0, 0)])
     for box in (Box([(-3, -2), (0, 1)]), Box([(Fraction(-1, 2), Fraction(1, 2)), (0, 1)])):
-        assert _basin.basin(obj, [e], Fraction(1, 10), Fraction(1, 2), box) is None
+        assert _basin.basin_bound(obj, [e], Fraction(1, 10), Fraction(1, 2), box) is None
     # and on the good side it does settle (the test is not vacuous)
     good = Box([(Fraction(3, 2), 3), (-1, 1)])
-    assert _basin.basin(obj, [e], Fraction(1, 10), Fraction(1, 2), good) is not None
+    assert _basin.basin_bound(obj, [e], Fraction(1, 10), Fraction(1, 2), good) is not None
 
 
 def test_degenerate_minimum_is_never_a_basin():
@@ -161,7 +161,7 @@ def test_degenerate_minimum_is_never_a_basin():
     e = Box([(0, 0), (0, 0)])
     for lo in (Fraction(1, 8), Fraction(1, 2), Fraction(3, 4)):
         box = Box([(lo, lo + Fraction(1, 4)), (Fraction(-1, 8), Fraction(1, 8))])
-        assert _basin.basin(obj, [e], Fraction(1, 10), Fraction(1, 100), box) is None
+        assert _basin.basin_bound(obj, [e], Fraction(1, 10), Fraction(1, 100), box) is None
 
 
 # -- the covering: verdicts ---------------------------------------------------------

@@ -175,7 +175,7 @@ def could_settle(grad_c: np.ndarray, c: np.ndarray, m: np.ndarray, s: float) -> 
     return bool(np.dot(h, grad_c) >= 0.999 * s * np.dot(h, h) - 1e-12)
 
 
-def basin(obj: Objective, minima: Sequence[Box], theta: Fraction, zeta: Fraction,
+def basin_bound(obj: Objective, minima: Sequence[Box], theta: Fraction, zeta: Fraction,
           box: Box, grad_c: np.ndarray | None = None) -> Fraction | None:  # fmt: skip
     """The basin test on ``box``: the proved ``lam`` when it settles, else ``None``.
 

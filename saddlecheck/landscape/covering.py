@@ -6,11 +6,19 @@ For a box ``X`` (see :mod:`saddlecheck.landscape.strict_saddle` for the statemen
 * (H) ``v^T H(X) v / v^T v <= -gamma`` (ball arithmetic, one fixed ``v``);
 * (Z) ``sup_{x in X, m in E} ||x - m||^2 <= zeta^2`` exactly, ``E`` the
   enclosure of a proved local minimum, or the caller's upper bound ``<= zeta``;
+* (H) and (G) again from the second-order forms (:func:`second_order`,
+  :mod:`saddlecheck.landscape.taylor`) where the first-order ones fail;
+* ``"basin"``: (Z) or (G) at every point, from a proved minimum's mean-Hessian
+  bound (:mod:`saddlecheck.landscape.basin`; not with a caller's ``minima=``);
 * all three fail everywhere on ``X`` (:func:`fails_everywhere`):
   ``sum_i mag(G_i(X))^2 < theta^2``, ``lambda_min > -gamma`` on the Hessian
   enclosure (:func:`~saddlecheck.arith.symmetric.interval_lambda_min`), and
   ``inf_{x in X} dist(x, minima) > zeta`` against every box that may hold a
   local minimum, or the caller's lower bound.
+
+A box that nothing settles is bisected along the axis a float look-ahead
+picks (:mod:`saddlecheck.landscape.splitting`), else the widest. ``LEVERS``
+switches the optional proofs and the look-ahead (for measurements).
 
 Also the driver's small judgements: :func:`cannot_fail` (no counterexample
 can be proved in a box near a candidate), :func:`settled` (progress) and
@@ -188,7 +196,7 @@ def step(obj: Objective, p: Params, box: Box) -> tuple:
         return ("minimum", near)
     if p.minima and p.distance is None and "basin" in LEVERS:
         gc = np.array([float(a.mid()) for a in loc.grad_centre])
-        lam = _basin.basin(obj, p.minima, p.theta, p.zeta, box, gc)
+        lam = _basin.basin_bound(obj, p.minima, p.theta, p.zeta, box, gc)
         if lam is not None:
             return ("basin", float_down(lam))
     notes: dict = {}
