@@ -258,6 +258,25 @@ def table_growth(quick: bool) -> None:
         print(f"{f'MF ({d}, {r})':<14}" + "".join(f"{c:>24}" for c in cells))
 
 
+def table_symmetries() -> None:
+    """Matrix factorization with declared symmetries (``symmetries=``), all levers, serial."""
+    print("\n5. declared symmetries: matrix factorization, recalled constants, minima=, serial")
+    print(f"{'problem':<12}{'declared':<26}{'verdict':>9}{'boxes':>10}{'time (s)':>10}")
+    for d, r in ((2, 2), (3, 2), (6, 1)):
+        p = get("matrix-factorization", d=d, r=r)
+        names = p.objective.variable_names
+        rows = [list(names[k * r : (k + 1) * r]) for k in range(d)]
+        decls = [("U -> -U", [{n: "-" + n for n in names}])]
+        if r > 1:
+            decls.append(("U -> U R, R orthogonal", [{"orthogonal": rows}]))
+        for label, sym in decls:
+            rep, t = timed(lambda p=p, sym=sym: check_strict_saddle(
+                p.objective, p.box, "1/24", "1/3", "1/3", minima=p.minima_distance.bounds,
+                max_boxes=5_000_000, time_limit=600, symmetries=sym))  # fmt: skip
+            print(f"{f'MF ({d}, {r})':<12}{label:<26}{rep.holds!s:>9}{rep.boxes_processed:>10}"
+                  f"{t:>10.1f}")  # fmt: skip
+
+
 def main() -> None:
     quick = "--quick" in sys.argv
     print(f"load average before: {load()} (other work on the machine slows the parallel runs)\n")
@@ -266,6 +285,7 @@ def main() -> None:
         table_workers()
     table_counterexamples(quick)
     table_growth(quick)
+    table_symmetries()
     print(f"\nload average after: {load()}")
 
 

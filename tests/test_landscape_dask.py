@@ -278,7 +278,9 @@ def test_engine_time_limit_with_processes_stops_with_what_it_knows():
                               time_limit="1.5")  # fmt: skip
     assert seconds < 1.5 + 15
     assert rep.holds is None and rep.status == "time limit" and rep.undecided
-    assert 0 < rep.boxes_processed < 38_000
+    # the complete covering takes 18,615 boxes; under load the pool may commit none in 1.5 s
+    assert 0 <= rep.boxes_processed < 18_615
+    assert rep.counts["undecided"] == len(rep.undecided)
 
 
 def _timed(fn, *args, **kwargs):
