@@ -8,6 +8,7 @@ pool with chunks that finish out of order.
 from __future__ import annotations
 
 import json
+import multiprocessing
 import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from fractions import Fraction
@@ -272,7 +273,7 @@ def test_engine_budget_and_counterexample_on_dask_match_serial(client):
 
 def test_engine_time_limit_with_processes_stops_with_what_it_knows():
     prob = get("matrix-factorization", d=2, r=2)
-    with ProcessPoolExecutor(2) as ex:
+    with _pool() as ex:
         rep, seconds = _timed(check_strict_saddle, prob.objective, prob.box, "1/24", "1/3",
                               "1/3", minima=prob.minima_distance.bounds, executor=ex,
                               time_limit="1.5")  # fmt: skip
@@ -281,6 +282,11 @@ def test_engine_time_limit_with_processes_stops_with_what_it_knows():
     # the complete covering takes 18,615 boxes; under load the pool may commit none in 1.5 s
     assert 0 <= rep.boxes_processed < 18_615
     assert rep.counts["undecided"] == len(rep.undecided)
+
+
+def _pool() -> ProcessPoolExecutor:
+    """Two workers from a fork server: forking a process where JAX or Dask threads run warns."""
+    return ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("forkserver"))
 
 
 def _timed(fn, *args, **kwargs):
@@ -293,7 +299,7 @@ def test_engine_progress_with_processes(monkeypatch):
     monkeypatch.setattr(_driver, "PROGRESS_EVERY", 0.0)  # a report at every commit
     prob = get("matrix-factorization", d=2, r=2)
     seen = []
-    with ProcessPoolExecutor(2) as ex:
+    with _pool() as ex:
         rep = check_strict_saddle(prob.objective, prob.box, "1/24", "1/3", "1/3",
                                   minima=prob.minima_distance.bounds, max_boxes=3000,
                                   executor=ex, progress=seen.append)  # fmt: skip
