@@ -1,6 +1,6 @@
 """Issues 5 and 13: critical points, the strict-saddle checker, workers and counterexamples.
 
-Prints four tables:
+Prints six tables:
 
 1. the toy ``x^4/4 - x^2/2 + y^2/2`` on ``[-2, 2]^2`` and matrix factorization
    ``(d, r) = (4, 1)`` (the recalled constants ``(1/24, 1/3, 1/3)``,
@@ -8,23 +8,24 @@ Prints four tables:
    reports must be identical; the script checks that they are);
 2. workers: matrix factorization ``(2, 2)`` with the recalled constants,
    serial against 1 and 2 worker processes (``ProcessPoolExecutor``) and a
-   2-worker Dask ``LocalCluster``: time, speed-up against the serial run and
+   2-worker Dask ``LocalCluster``: time, speed-up against the serial run,
    worker utilisation (seconds the workers spent inside tasks / (workers x
-   wall time of the whole check, start-up included)) and the driver process's
-   CPU seconds (bookkeeping that competes with the workers for the cores);
+   wall time of the whole check, start-up included)) and the driver's CPU time;
 3. counterexamples: ``find_counterexample`` on matrix factorization with
    ``d * r`` up to 50 and phase retrieval, with deliberately too-large
    constants (``theta = sigma_r^(3/2)``) and with the recalled ones (there
    must be none): building the objective, and the search + proof;
-4. how the box count grows with the dimension (toy-nd ``d = 2..6``, matrix
-   factorization up to 6 variables), with each covering lever of issue 13
-   (Taylor forms, basin leaves, bisection look-ahead) added in turn.
+4. boxes and serial seconds per problem and dimension (toy-nd ``d = 2..6``,
+   matrix factorization ``(2, 2)``, ``(4, 1)``, ``(6, 1)``, ``(3, 2)``), each
+   covering lever of issue 13 added in turn;
+5. declared symmetries (``symmetries=``) on matrix factorization;
+6. table 4's problems with all levers, serial against 2 worker processes.
 
 Times are single runs (the work is deterministic; the machine may be shared:
 the load average is printed before and after).
 
 Run: ``.venv/bin/python benchmarks/bench_landscape.py [--quick]`` (``--quick``
-skips the ``(2, 2)`` worker table, about two minutes, and the largest cases).
+skips tables 2 and 6 and the largest cases; the full run takes about 40 minutes).
 """
 
 from __future__ import annotations
@@ -197,6 +198,10 @@ LEVER_STEPS = (
 """The covering's optional proofs switched on one at a time (``covering.LEVERS``, serial)."""
 
 
+SERIAL: dict = {}
+"""Table 4's runs with all levers (the last step overwrites), reused by table 6."""
+
+
 def _levers_run(levers: set, fn):
     saved = set(_cov.LEVERS)
     _cov.LEVERS.clear()
@@ -241,6 +246,7 @@ def table_growth(quick: bool) -> None:
         cells = []
         for _, levers in LEVER_STEPS:
             rep, t = _levers_run(levers, toy(d))
+            SERIAL[f"toy-nd d={d}"] = (rep, t)
             cells.append(f"{rep.boxes_processed:>9} {t:>6.1f}s {rep.holds!s:>5}")
         growth = "" if last is None else f"{rep.boxes_processed / last:.2f}x"
         last = rep.boxes_processed
@@ -254,8 +260,38 @@ def table_growth(quick: bool) -> None:
                 cells.append("(not run)")
                 continue
             rep, t = _levers_run(levers, mf(d, r, 600 if big else None))
+            SERIAL[f"MF ({d}, {r})"] = (rep, t)
             cells.append(f"{rep.boxes_processed:>9} {t:>6.1f}s {rep.holds!s:>5}")
         print(f"{f'MF ({d}, {r})':<14}" + "".join(f"{c:>24}" for c in cells))
+
+
+def table_dimensions_workers() -> None:
+    """Table 4's last column (all levers) serial against 2 worker processes (same reports).
+
+    The serial runs are table 4's (:data:`SERIAL`) when it ran, else run here.
+    """
+    print("\n6. per problem and dimension, all levers: serial against 2 worker processes")
+    print(f"{'problem':<14}{'verdict':>9}{'boxes':>10}{'serial (s)':>12}{'2 workers (s)':>15}"
+          f"{'speed-up':>10}")  # fmt: skip
+    # the options of table 4's runs (a report records max_boxes and time_limit)
+    runs = [(f"toy-nd d={d}", get("toy-nd", d=d), ("0.3", "0.5", "0.5"),
+             {"max_boxes": 2_000_000}) for d in range(2, 7)]  # fmt: skip
+    for d, r in ((2, 2), (4, 1), (6, 1), (3, 2)):
+        p = get("matrix-factorization", d=d, r=r)
+        kw = {"minima": p.minima_distance.bounds, "max_boxes": 5_000_000,
+              "time_limit": 600 if d * r >= 6 else None}  # fmt: skip
+        runs.append((f"MF ({d}, {r})", p, ("1/24", "1/3", "1/3"), kw))
+    with ProcessPoolExecutor(2) as pool:
+        for name, p, consts, kw in runs:
+
+            def run(ex, p=p, consts=consts, kw=kw):
+                return check_strict_saddle(p.objective, p.box, *consts, executor=ex, **kw)
+
+            rep, t1 = SERIAL.get(name) or timed(lambda run=run: run(None))
+            par, t2 = timed(lambda run=run: run(pool))
+            assert identical(rep.to_json(), par.to_json()), f"{name}: the executor changed it"
+            print(f"{name:<14}{rep.holds!s:>9}{rep.boxes_processed:>10}{t1:>12.1f}{t2:>15.1f}"
+                  f"{t1 / t2:>9.2f}x")  # fmt: skip
 
 
 def table_symmetries() -> None:
@@ -286,6 +322,8 @@ def main() -> None:
     table_counterexamples(quick)
     table_growth(quick)
     table_symmetries()
+    if not quick:
+        table_dimensions_workers()
     print(f"\nload average after: {load()}")
 
 
