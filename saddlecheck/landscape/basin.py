@@ -38,25 +38,12 @@ import numpy as np
 
 from saddlecheck._validation import InputError
 from saddlecheck.arith.rounding import sqrt_down
-from saddlecheck.box import Box, _exact_box
+from saddlecheck.box import Box
+from saddlecheck.landscape import bnb as _bnb
 from saddlecheck.objective import Objective
 
 MAX_TRIES = 1
 """Minima tried per box, nearest first (a far minimum's hull holds the saddles between)."""
-
-
-def inf_dist2(x: Box, m: Box) -> Fraction:
-    """``min_{a in x, b in m} ||a - b||^2``, exactly."""
-    return sum(
-        (max(Fraction(0), ml - xh, xl - mh) ** 2
-         for (xl, xh), (ml, mh) in zip(x.intervals, m.intervals, strict=True)),
-        Fraction(0),
-    )  # fmt: skip
-
-
-def _hull(a: Box, b: Box) -> Box:
-    pairs = zip(a.intervals, b.intervals, strict=True)
-    return _exact_box([(min(al, bl), max(ah, bh)) for (al, ah), (bl, bh) in pairs])
 
 
 def _q(x: Fraction) -> flint.arb:
@@ -69,7 +56,7 @@ def hull_hessian(obj: Objective, x: Box, e: Box, prec: int = 53) -> list[list[fl
     Raises:
         InputError: ``f`` is not proved real and ``C^3`` on ``K``.
     """
-    k = _hull(x, e)
+    k = _bnb.hull([x, e])
     if obj.domain.on_box(k).holds is not True:
         raise InputError(f"f is not proved real and C^3 on {k}")
     return obj.enclose("hess", k, prec)
@@ -85,7 +72,7 @@ def secant_hessian(obj: Objective, x: Box, e: Box, hk: Sequence,
     Raises:
         InputError: from the enclosures.
     """
-    k = _hull(x, e)
+    k = _bnb.hull([x, e])
     he = obj.enclose("hess", e, prec)
     d3 = obj.enclose("d3", k, prec)
     d = x.dim
@@ -183,7 +170,7 @@ def basin_bound(obj: Objective, minima: Sequence[Box], theta: Fraction, zeta: Fr
     :func:`lambda_at_least` on :func:`hull_hessian`, then on :func:`secant_hessian`.
     ``grad_c`` (floats, ``grad f`` at the centre) enables :func:`could_settle`.
     """
-    gaps = sorted((inf_dist2(box, e), i) for i, e in enumerate(minima))
+    gaps = sorted((_bnb.inf_dist2(box, e), i) for i, e in enumerate(minima))
     c = np.array([float(v) for v in box.midpoint()])
     for gap2, i in gaps[:MAX_TRIES]:
         e = minima[i]

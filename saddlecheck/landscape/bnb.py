@@ -38,7 +38,7 @@ import numpy as np
 
 from saddlecheck._validation import InputError
 from saddlecheck.arith.rounding import float_down, float_up, to_fraction
-from saddlecheck.box import Box
+from saddlecheck.box import Box, _exact_box
 from saddlecheck.objective import Objective
 
 BATCH = 1024
@@ -216,13 +216,23 @@ def jsonable(x: object) -> object:
 
 
 def hull(boxes: Sequence[Box]) -> Box:
+    """The smallest box containing ``boxes`` (their ends are exact already)."""
     d = boxes[0].dim
-    return Box(
+    return _exact_box(
         [
             (min(b.intervals[i][0] for b in boxes), max(b.intervals[i][1] for b in boxes))
             for i in range(d)
         ]
     )
+
+
+def inf_dist2(x: Box, m: Box) -> Fraction:
+    """``min_{a in x, b in m} ||a - b||^2``, exactly."""
+    return sum(
+        (max(Fraction(0), ml - xh, xl - mh) ** 2
+         for (xl, xh), (ml, mh) in zip(x.intervals, m.intervals, strict=True)),
+        Fraction(0),
+    )  # fmt: skip
 
 
 def touching(a: Box, b: Box) -> bool:

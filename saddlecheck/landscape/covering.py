@@ -84,15 +84,6 @@ def _sup_dist2(x: Box, m: Box) -> Fraction:
     )  # fmt: skip
 
 
-def _inf_dist2(x: Box, m: Box) -> Fraction:
-    """``min_{a in x, b in m} ||a - b||^2``, exactly."""
-    return sum(
-        (max(Fraction(0), ml - xh, xl - mh) ** 2
-         for (xl, xh), (ml, mh) in zip(x.intervals, m.intervals, strict=True)),
-        Fraction(0),
-    )  # fmt: skip
-
-
 def distance_bounds(fn: Callable, box: Box) -> tuple[float | None, float]:
     """``(lower, upper)`` from a caller's ``minima`` function (a float is an upper bound)."""
     out = fn(box)
@@ -118,7 +109,7 @@ def _far_from_minima(p: Params, box: Box, dist: tuple | None) -> float | None:
         return dist[0] if dist[0] is not None and dist[0] > p.zeta else None
     if not p.candidates:
         return math.inf
-    gap = min(_inf_dist2(box, m) for m in p.candidates)
+    gap = min(_bnb.inf_dist2(box, m) for m in p.candidates)
     return sqrt_down(gap) if gap > p.zeta * p.zeta else None
 
 

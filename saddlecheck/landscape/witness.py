@@ -55,16 +55,9 @@ class MinimaPoints:
 
     def bounds(self, box: Box) -> tuple[float, float]:
         box = check_box(box, len(self.points[0]))
-        lo = min(_inf_dist2(box, Box([(v, v) for v in p])) for p in self.points)
+        lo = min(_bnb.inf_dist2(box, Box([(v, v) for v in p])) for p in self.points)
         hi = min(_sup_dist2(box, p) for p in self.points)
         return sqrt_down(lo), sqrt_up(hi)
-
-
-def _inf_dist2(x: Box, m: Box) -> Fraction:
-    """``min_{a in x, b in m} ||a - b||^2``, exactly."""
-    return sum((max(Fraction(0), ml - xh, xl - mh) ** 2
-                for (xl, xh), (ml, mh) in zip(x.intervals, m.intervals, strict=True)),
-               Fraction(0))  # fmt: skip
 
 
 def _sup_dist2(x: Box, p: tuple[Fraction, ...]) -> Fraction:
@@ -139,7 +132,7 @@ class SearchDistance:
         if not margin > zeta:
             return None, "the minima search's box does not reach beyond zeta of the point"
         point = Box([(v, v) for v in q])
-        gap = min((_inf_dist2(point, b) for b in search.minimum_candidates()), default=None)
+        gap = min((_bnb.inf_dist2(point, b) for b in search.minimum_candidates()), default=None)
         if gap is not None and not gap > zeta * zeta:
             return None, "a box that may hold a local minimum lies within zeta of the point"
         lower = float_down(margin) if gap is None else min(sqrt_down(gap), float_down(margin))
