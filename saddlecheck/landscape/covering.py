@@ -21,9 +21,8 @@ picks (:mod:`saddlecheck.landscape.splitting`), else the widest. ``LEVERS``
 switches the optional proofs and the look-ahead (for measurements).
 
 Also the driver's small judgements: :func:`cannot_fail` (no counterexample
-can be proved in a box near a candidate), :func:`settled` (progress) and
-:func:`undecided_reason` (why boxes are left undecided, and whether a larger
-budget can help).
+can be proved in a box near a candidate) and :func:`undecided_reason` (why
+boxes are left undecided, and whether a larger budget can help).
 """
 
 from __future__ import annotations
@@ -302,20 +301,6 @@ def cannot_fail(p: Params, box: Box) -> bool:
         if far <= z2:
             return True
     return False
-
-
-def settled(box: Box, leaves: list) -> float:
-    """The share of ``box``'s volume covered by decided leaves (floats: for progress only)."""
-    axes = [i for i, w in enumerate(box.widths) if w > 0]
-
-    def vol(b: Box) -> float:
-        v = 1.0
-        for i in axes:
-            v *= float(b.widths[i])
-        return v
-
-    total = vol(box) or 1.0
-    return min(1.0, sum(vol(leaf.box) for leaf in leaves) / total)
 
 
 def undecided_reason(undecided: tuple[Box, ...], at_width: int, timed_out: bool,
