@@ -274,7 +274,7 @@ def check_strict_saddle(
     _bnb.check_evaluable(obj, box, f"check_strict_saddle on {box}")
     red = (reduce_box(obj, box, symmetries, minima_given=minima is not None) if symmetries
            else Reduction(box, box, ()))  # fmt: skip
-    cover, sym_notes, outside = red.cover, list(red.notes), 0  # outside: see the loop
+    cover, sym_notes = red.cover, list(red.notes)
     search = None
     if minima is None:
         big = box.enlarge(ze)
