@@ -13,6 +13,7 @@ import subprocess
 import sys
 
 import pytest
+from _streams import FakeStream
 
 from saddlecheck.cli import main
 
@@ -292,27 +293,13 @@ def test_run_bad_input(capsys):
     assert_bad_input(capsys, "run", "problem:toy", "--eps", "100", mentions="ell^2/rho")
 
 
-class _Stream:
-    def __init__(self, tty: bool):
-        self.text, self.tty = "", tty
-
-    def write(self, s: str) -> None:
-        self.text += s
-
-    def flush(self) -> None:
-        pass
-
-    def isatty(self) -> bool:
-        return self.tty
-
-
 def test_progress_line_on_a_terminal_and_plain_elsewhere():
     from types import SimpleNamespace
 
     from saddlecheck.cli._progress import Progress
 
     state = SimpleNamespace(t=500, f=-0.25, grad_norm=1e-3, n_perturbations=2)
-    tty = _Stream(True)
+    tty = FakeStream(True)
     p = Progress(tty, label="PGD", max_iter=1000, bound=1.336e12)
     p.last = -1e9  # draw now
     p(state)
@@ -321,13 +308,13 @@ def test_progress_line_on_a_terminal_and_plain_elsewhere():
     # the bar fills towards max_iter; the theorem's bound is shown beside it
     assert "[" + "#" * 12 + "." * 12 + "]" in tty.text and "perturbations 2" in tty.text
     assert "t = 500 / max_iter 1000 (theorem's bound 1.34e+12)" in tty.text
-    plain = _Stream(False)
+    plain = FakeStream(False)
     q = Progress(plain, label="PGD", bound=1000.0, plain_every=0.0)
     q(state)
     q(state)
     q.close()
     assert plain.text.count("\n") == 2 and "\r" not in plain.text and "t = 500" in plain.text
-    quiet = _Stream(True)
+    quiet = FakeStream(True)
     Progress(quiet, label="PGD", enabled=False)(state)
     assert quiet.text == ""
 
@@ -540,13 +527,13 @@ def test_every_command_takes_timeout(capsys):
 def test_box_counter_draws_on_a_terminal_only():
     from saddlecheck.cli._progress import BoxCounter
 
-    tty = _Stream(True)
+    tty = FakeStream(True)
     counter = BoxCounter(tty, every=0.0)
     with counter.section("critical points"):
         counter.callback("critical points")({"boxes": 1234, "found": 2, "settled_fraction": 0.5})
     assert "critical points: 1,234 boxes, 2 found, 50% settled" in tty.text
     assert tty.text.endswith("\r\x1b[2K")  # erased before the section is printed
-    plain = _Stream(False)
+    plain = FakeStream(False)
     with BoxCounter(plain).section("x"):
         pass
     assert plain.text == ""

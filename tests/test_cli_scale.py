@@ -12,6 +12,7 @@ import json
 import math
 
 import pytest
+from _streams import FakeStream
 
 from saddlecheck import Box, InputError
 from saddlecheck.cli import main
@@ -181,20 +182,6 @@ def test_format_duration():
 # ------------------------------------------------------------------ the live line
 
 
-class _Tty:
-    def __init__(self, tty: bool = True):
-        self.text, self.tty = "", tty
-
-    def write(self, s: str) -> None:
-        self.text += s
-
-    def flush(self) -> None:
-        pass
-
-    def isatty(self) -> bool:
-        return self.tty
-
-
 class _Clock:
     def __init__(self):
         self.now = 0.0
@@ -204,7 +191,7 @@ class _Clock:
 
 
 def test_box_counter_shows_frontier_settled_elapsed_and_eta():
-    clock, tty = _Clock(), _Tty()
+    clock, tty = _Clock(), FakeStream()
     counter = BoxCounter(tty, every=0.5, clock=clock, width=200)
     with counter.section("strict saddle"):
         report = counter.callback("strict saddle", budget=10**6)
@@ -219,7 +206,7 @@ def test_box_counter_shows_frontier_settled_elapsed_and_eta():
         "strict saddle (covering): 2,000 boxes, frontier 30, 50% settled, 10.0 s, "
         "ETA ~10s (estimate)"
     )
-    plain = _Tty(False)
+    plain = FakeStream(False)
     quiet = BoxCounter(plain, clock=clock)
     with quiet.section("x"):
         quiet.callback("x")({"boxes": 1, "settled_fraction": 0.5})
@@ -231,7 +218,7 @@ def test_box_counter_fits_the_terminal_and_says_when_the_timeout_ends_it():
         def remaining(self) -> float:
             return 4.0
 
-    clock, tty = _Clock(), _Tty()
+    clock, tty = _Clock(), FakeStream()
     counter = BoxCounter(tty, every=0.0, clock=clock, width=70, deadline=Deadline())
     info = {"phase": "critical_points", "boxes": 123456, "frontier": 789, "found": 3,
             "settled_fraction": 0.5}  # fmt: skip
